@@ -1,0 +1,1 @@
+"""Spiders: one base spider with per-CMS listing adapters (crawling issue)."""

@@ -1,0 +1,42 @@
+"""DOCX → rows, via python-docx. Word repeats a merged cell in every position it spans; a repeat of
+the cell to the left or above is turned into None so the grid keeps merged apart from empty."""
+
+from __future__ import annotations
+
+import io
+
+from extract.document import Document
+
+
+def read_docx(data: bytes) -> Document:
+    import docx
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    d = docx.Document(io.BytesIO(data))
+    doc = Document(content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    for child in d.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            text = Paragraph(child, d).text.strip()
+            if text:
+                doc.add_line(text)
+        elif tag == "tbl":
+            table = Table(child, d)
+            grid: list[list[str | None]] = []
+            above: list = []
+            for row in table.rows:
+                line: list[str | None] = []
+                tcs = [c._tc for c in row.cells]
+                for k, cell in enumerate(row.cells):
+                    tc = tcs[k]
+                    if (k and tcs[k - 1] is tc) or (k < len(above) and above[k] is tc):
+                        line.append(None)
+                    else:
+                        line.append("\n".join(p.text.strip() for p in cell.paragraphs if p.text.strip()))
+                above = tcs
+                grid.append(line)
+            grid = [r for r in grid if any(c not in (None, "") for c in r)]
+            if grid:
+                doc.add_grid(grid, aligned=True)
+    return doc

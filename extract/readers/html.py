@@ -1,0 +1,163 @@
+"""HTML → rows. Tables come from the DOM with their spans expanded into a grid in which a merged
+cell's continuation is None and an empty cell is "" (so the two are never confused). Everything else
+becomes text lines at block boundaries. Which part of the page is the report is the cleaning step's
+decision (pipelines/chrome.py); this reader reads whatever element it is given."""
+
+from __future__ import annotations
+
+import re
+
+import lxml.html
+from lxml import etree
+
+from extract.document import Document
+
+BLOCK = {"p", "div", "br", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "tr", "table", "section",
+         "article", "header", "footer", "blockquote", "pre", "dd", "dt", "dl", "center", "form", "hr", "tbody"}
+SKIP = {"script", "style", "noscript", "template", "head", "title", "select", "option", "button", "iframe",
+        "object", "embed", "svg", "textarea"}
+SPACE = re.compile(r"[ \t\r\f\v\xa0\u3000]+")
+
+
+def parse_html(text: str) -> etree._Element:
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    return lxml.html.document_fromstring(text or "<html></html>")
+
+
+def cell_text(el: etree._Element) -> str:
+    """A cell's text: inline runs joined without spaces ('1'+'2' → '12'), blocks on new lines."""
+    parts: list[str] = []
+
+    def walk(e):
+        tag = e.tag if isinstance(e.tag, str) else ""
+        if tag.lower() in SKIP:
+            if e.tail:
+                parts.append(e.tail)
+            return
+        if tag.lower() in ("br", "p", "div") and parts:
+            parts.append("\n")
+        if e.text:
+            parts.append(e.text)
+        for c in e:
+            walk(c)
+        if e.tail and e is not el:
+            parts.append(e.tail)
+
+    walk(el)
+    s = "".join(parts)
+    lines = [SPACE.sub(" ", ln).strip() for ln in s.split("\n")]
+    return "\n".join(ln for ln in lines if ln)
+
+
+def table_grid(table: etree._Element) -> list[list[str | None]]:
+    """Expand rowspan/colspan. Spanned positions are None; missing trailing cells are padded with None."""
+    rows = [tr for tr in table.iter("tr") if _owning_table(tr) is table]
+    grid: list[list[str | None]] = []
+    pending: dict[tuple[int, int], bool] = {}
+    for r, tr in enumerate(rows):
+        while len(grid) <= r:
+            grid.append([])
+        line = grid[r]
+        c = 0
+        for td in tr:
+            if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
+                continue
+            while (r, c) in pending:
+                _put(line, c, None)
+                c += 1
+            cs = _span(td.get("colspan"))
+            rs = _span(td.get("rowspan"))
+            _put(line, c, cell_text(td))
+            for dc in range(1, cs):
+                _put(line, c + dc, None)
+            for dr in range(1, rs):
+                for dc in range(cs):
+                    pending[(r + dr, c + dc)] = True
+            c += cs
+        while (r, c) in pending:
+            _put(line, c, None)
+            c += 1
+    width = max((len(r) for r in grid), default=0)
+    for r in range(len(grid)):
+        for c in range(width):
+            if (r, c) in pending and (c >= len(grid[r]) or grid[r][c] is None):
+                _put(grid[r], c, None)
+        grid[r] += [None] * (width - len(grid[r]))
+    return [row for row in grid if any(f not in (None, "") for f in row)]
+
+
+def _put(line: list, c: int, v) -> None:
+    while len(line) <= c:
+        line.append(None)
+    line[c] = v
+
+
+def _span(v) -> int:
+    try:
+        return max(1, min(int(str(v).strip() or 1), 200))
+    except ValueError:
+        return 1
+
+
+def _owning_table(el):
+    p = el.getparent()
+    while p is not None and (not isinstance(p.tag, str) or p.tag.lower() != "table"):
+        p = p.getparent()
+    return p
+
+
+def read_element(root: etree._Element, doc: Document | None = None) -> Document:
+    """Walk an element in document order: data tables → grids, the rest → text lines."""
+    doc = doc or Document()
+    buf: list[str] = []
+
+    def flush():
+        s = SPACE.sub(" ", "".join(buf)).strip()
+        buf.clear()
+        for ln in s.split("\n"):
+            ln = ln.strip()
+            if ln:
+                doc.add_line(ln)
+
+    def walk(e):
+        tag = e.tag.lower() if isinstance(e.tag, str) else ""
+        if tag in SKIP or not tag:
+            if e.tail:
+                buf.append(e.tail)
+            return
+        if tag == "table" and not any(True for _ in e.iterdescendants("table")):
+            flush()
+            grid = table_grid(e)
+            if grid:
+                doc.add_grid(grid, aligned=True)
+        else:
+            if tag in BLOCK:
+                buf.append("\n")
+            if e.text:
+                buf.append(e.text)
+            for c in e:
+                walk(c)
+            if tag in BLOCK:
+                buf.append("\n")
+        if e.tail:
+            buf.append(e.tail)
+
+    walk(root)
+    flush()
+    return doc
+
+
+def page_title(tree: etree._Element) -> str | None:
+    for xp in ('//meta[@name="ArticleTitle"]/@content', '//meta[@name="articletitle"]/@content', "//title/text()"):
+        v = tree.xpath(xp)
+        if v and v[0].strip():
+            return SPACE.sub(" ", v[0]).strip()
+    return None
+
+
+def read_html(text: str) -> Document:
+    tree = parse_html(text)
+    body = tree.find("body")
+    doc = read_element(body if body is not None else tree)
+    doc.title = page_title(tree)
+    return doc

@@ -1,0 +1,54 @@
+"""PDF (with a text layer) → rows, via pdfplumber.
+
+Tables come from pdfplumber's ruling-line detection, which already tells a merged area (None) from an
+empty cell (""). A table that runs over a page break simply continues in the next page's rows, which
+is all the label matcher needs. Text outside tables becomes lines; page-number lines ('- 4 -') go.
+A PDF with no text layer is a scan: outcome needs_ocr.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+from extract.document import Document
+
+PAGE_NUMBER = re.compile(r"^\s*[-—–]?\s*\d{1,3}\s*[-—–]?\s*$|^\s*第\s*\d+\s*页(?:\s*共\s*\d+\s*页)?\s*$")
+
+
+def _inside(obj, boxes) -> bool:
+    x = (obj["x0"] + obj["x1"]) / 2
+    y = (obj["top"] + obj["bottom"]) / 2
+    return any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
+
+
+def read_pdf(data: bytes) -> Document:
+    import pdfplumber
+
+    doc = Document(content_type="application/pdf")
+    chars = 0
+    with pdfplumber.open(io.BytesIO(data)) as pdf:
+        for page in pdf.pages:
+            tables = page.find_tables()
+            boxes = [t.bbox for t in tables]
+            items: list[tuple[float, str, object]] = []
+            for t in tables:
+                items.append((t.bbox[1], "table", t.extract()))
+            outside = page.filter(lambda o: o.get("object_type") != "char" or not _inside(o, boxes))
+            for line in outside.extract_text_lines(layout=False, strip=True):
+                items.append((line["top"], "line", line["text"]))
+            chars += len(page.chars)
+            for _, kind, content in sorted(items, key=lambda x: x[0]):
+                if kind == "line":
+                    if not PAGE_NUMBER.match(content):
+                        doc.add_line(content)
+                else:
+                    grid = [[None if c is None else c.strip() for c in row] for row in content]
+                    grid = [r for r in grid if any(c not in (None, "") for c in r)]
+                    grid = [[c for c in r] for r in grid]
+                    if grid:
+                        doc.add_grid(grid, aligned=True)
+    if chars == 0:
+        doc.outcome = "needs_ocr"
+        doc.detail = "PDF has no text layer (a scan); OCR is needed to read it"
+    return doc

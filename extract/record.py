@@ -1,0 +1,203 @@
+"""Bytes or a file → the canonical record of ../shared/spec/report-schema.md.
+
+`extract_bytes` never raises for bad input: a document it cannot read still yields a record, with
+`outcome` and `detail` saying why (`needs_conversion`, `needs_ocr`, `error`) and empty tables.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from extract import tables as T
+from extract.checks import prose_checks, table_checks
+from extract.document import Document
+from extract.encoding import UndecodableError, charset_from_content_type, decode
+from extract.formats import ACTIVE_START, APPLICATIONS_START, REVIEW_END
+from extract.meta import agency_from_text, agency_from_title, find_published, find_title, find_year
+from extract.normalize import clean_artefacts, normalize
+from extract.prose import find_legacy_table, find_prose
+
+KINDS_BY_SUFFIX = {
+    ".html": "html", ".htm": "html", ".shtml": "html", ".xhtml": "html", ".jhtml": "html", ".jsp": "html",
+    ".txt": "text", ".md": "text", ".pdf": "pdf", ".docx": "docx", ".doc": "doc", ".wps": "wps",
+    ".xls": "xls", ".xlsx": "xlsx", ".et": "et", ".jpg": "image", ".jpeg": "image", ".png": "image",
+    ".gif": "image", ".bmp": "image", ".tif": "image", ".tiff": "image", ".webp": "image",
+}
+
+
+def sniff(data: bytes, filename: str | None = None, content_type: str | None = None) -> str:
+    """What kind of document the bytes are: magic numbers first, then the name, then the content type."""
+    head = data[:8]
+    if head.startswith(b"%PDF"):
+        return "pdf"
+    if head.startswith(b"PK\x03\x04"):
+        if b"word/" in data[:4000] or (filename or "").lower().endswith(".docx"):
+            return "docx"
+        return "xlsx" if b"xl/" in data[:4000] else "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0"):
+        suffix = Path(filename or "").suffix.lower().lstrip(".")
+        return suffix if suffix in ("doc", "wps", "xls", "et") else "doc"
+    if head.startswith((b"\x89PNG", b"\xff\xd8\xff", b"GIF8", b"BM", b"II*\x00", b"MM\x00*")) or data[8:12] == b"WEBP":
+        return "image"
+    suffix = Path(filename or "").suffix.lower()
+    if suffix in KINDS_BY_SUFFIX:
+        return KINDS_BY_SUFFIX[suffix]
+    ct = (content_type or "").lower()
+    if "html" in ct:
+        return "html"
+    if "pdf" in ct:
+        return "pdf"
+    if re.search(rb"<(?:!doctype\s+html|html|body|table|div|p)[\s>]", data[:2048], re.I):
+        return "html"
+    return "text"
+
+
+def read_document(data: bytes, kind: str, content_type: str | None = None) -> Document:
+    """Bytes → Document with the reader for the kind; never raises for bad input."""
+    try:
+        if kind in ("html", "text"):
+            text, enc = decode(data, charset_from_content_type(content_type))
+            if kind == "html":
+                from extract.readers.html import read_html
+
+                doc = read_html(text)
+            else:
+                from extract.readers.text import read_text
+
+                doc = read_text(text)
+            doc.encoding = enc
+        elif kind == "pdf":
+            from extract.readers.pdf import read_pdf
+
+            doc = read_pdf(data)
+        elif kind == "docx":
+            from extract.readers.docx import read_docx
+
+            doc = read_docx(data)
+        elif kind in ("doc", "wps", "xls", "et", "xlsx"):
+            from extract.readers.convert import convert_to_html
+
+            doc = convert_to_html(data, kind)
+        elif kind == "image":
+            doc = Document(outcome="needs_ocr", detail="an image or scan: OCR is needed to read it")
+        else:
+            doc = Document(outcome="error", detail=f"unsupported document kind: {kind}")
+    except UndecodableError as exc:
+        doc = Document(outcome="error", detail=f"cannot decode: {exc}")
+    except Exception as exc:  # noqa: BLE001 - a broken file must become a record, not a crash
+        doc = Document(outcome="error", detail=f"cannot read {kind}: {type(exc).__name__}: {exc}"[:500])
+    return doc
+
+
+def _region_start(pattern: str, text: str, start: int = 0) -> int | None:
+    m = re.compile(pattern).search(text, start)
+    return m.start() if m else None
+
+
+def record_from_document(doc: Document, source: dict) -> dict:
+    """The canonical record of one read document."""
+    lines = [r.fields[0] if not r.grid else "\t".join(f for f in r.fields if f) for r in doc.rows]
+    text = clean_artefacts("\n".join(lines)).strip()
+    norm = normalize(text)
+    flat = T.Flat.build(doc)
+
+    title_src = normalize(doc.title) if doc.title else None
+    title = find_title([normalize(ln) for ln in lines[:12]], title_src)
+    agency = agency_from_title(title) or agency_from_text(norm)
+    year = find_year(title, norm)
+    page_meta = dict(doc.page_meta)
+    published = find_published({k: normalize(v) for k, v in page_meta.items()}, norm)
+
+    # Regions: table 二 from its first 第二十条 block, 三 from its heading or first row, 四 after 三.
+    t2 = _region_start(ACTIVE_START, flat.text)
+    t3 = _region_start(APPLICATIONS_START, flat.text, t2 or 0)
+    active_format, active = (None, T.TableResult())
+    if t2 is not None:
+        active_format, active = T.read_active(flat, t2, t3 if t3 is not None else len(flat.text))
+    layout, apps = (None, T.TableResult())
+    review = T.TableResult()
+    if t3 is not None:
+        t4 = _region_start(r"行政复议\s*[、,和及]?\s*行政诉讼|复议\s*[、,和及]\s*诉讼", flat.text, t3 + 10)
+        layout, apps = T.read_applications(flat, t3, t4 if t4 is not None else len(flat.text))
+        if t4 is not None:
+            t5 = _region_start(REVIEW_END, flat.text, t4 + 10)
+            review = T.read_review(flat, t4, t5 if t5 is not None else len(flat.text))
+
+    has_tables = bool(active.values or apps.values or review.values)
+    if active_format:
+        fmt = active_format
+    elif layout:
+        fmt = layout
+    elif not has_tables and (year is None or year < 2019):
+        fmt = "legacy"
+    else:
+        fmt = "2021" if (year or 0) >= 2021 else "2019"
+
+    said, said_evidence = find_prose(norm)
+    prose, evidence = dict(said), dict(said_evidence)
+    legacy_figures: dict = {}
+    unparsed = active.unparsed + apps.unparsed + review.unparsed
+    if fmt == "legacy":
+        legacy_figures, legacy_evidence, legacy_unparsed = find_legacy_table(norm)
+        prose.update(legacy_figures)
+        evidence.update(legacy_evidence)
+        unparsed += legacy_unparsed
+        # the table's figure wins; a sentence that disagrees is kept as evidence in the check
+        said = {k: v for k, v in said.items() if k in legacy_figures}
+
+    record = {
+        "agency": agency,
+        "year": year,
+        "format": fmt,
+        "applications_layout": None if fmt == "legacy" else layout,
+        "title": title,
+        "published": published,
+        "page_meta": page_meta,
+        "active": active.values if fmt != "legacy" else {},
+        "applications": apps.values if fmt != "legacy" else {},
+        "review_litigation": review.values if fmt != "legacy" else {},
+        "prose": prose,
+        "prose_evidence": evidence,
+        "raw": {**active.raw, **apps.raw, **review.raw},
+        "unparsed": unparsed,
+        "checks": [],
+        "spam": [],
+        "text": text,
+        "source": source,
+        "outcome": doc.outcome,
+        "detail": doc.detail,
+    }
+    record["checks"] = table_checks(record) + prose_checks(said if fmt == "legacy" else prose, record,
+                                                           legacy_figures)
+    if doc.outcome == "ok" and fmt != "legacy" and not has_tables:
+        record["outcome"] = "no_tables"
+        record["detail"] = "no table 二/三/四 was found in the document (tables may be images or attachments)"
+    return record
+
+
+def extract_bytes(data: bytes, *, filename: str | None = None, url: str | None = None,
+                  content_type: str | None = None) -> dict:
+    kind = sniff(data, filename, content_type)
+    doc = read_document(data, kind, content_type)
+    source = {
+        ("url" if url else "path"): url or filename,
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "encoding": doc.encoding,
+        "content_type": content_type or doc.content_type or _content_type(kind),
+        "kind": kind,
+        "size": len(data),
+    }
+    return record_from_document(doc, source)
+
+
+def _content_type(kind: str) -> str:
+    return {"html": "text/html", "text": "text/plain", "pdf": "application/pdf",
+            "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            "doc": "application/msword", "image": "image/*"}.get(kind, "application/octet-stream")
+
+
+def extract_file(path: str | Path) -> dict:
+    path = Path(path)
+    return extract_bytes(path.read_bytes(), filename=str(path))

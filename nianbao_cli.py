@@ -1,0 +1,171 @@
+"""`nianbao` — the one command-line entry point.
+
+    nianbao extract PATH [--json]     a document → its canonical record (tables, checks, prose)
+
+Later subcommands (clean, ingest, serve, crawl, demo) front the rest of the data flow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+EXTRACTABLE = {".html", ".htm", ".shtml", ".txt", ".md", ".pdf", ".docx", ".doc", ".wps", ".xls", ".et"}
+
+
+def _color(on: bool):
+    def paint(text: str, code: str) -> str:
+        return f"\033[{code}m{text}\033[0m" if on else text
+
+    return paint
+
+
+def _cell(value, key: str, unparsed: set[str]) -> str:
+    if key in unparsed:
+        return "?"
+    if value is None:
+        return "—"
+    return str(value)
+
+
+def format_record(rec: dict, color: bool = False) -> str:
+    """The record for a person: the three tables with Chinese labels, failing checks marked."""
+    from extract import formats as F
+
+    paint = _color(color)
+    unparsed = set(rec.get("unparsed", []))
+    out: list[str] = []
+    title = rec.get("title") or "(无标题)"
+    out.append(paint(title, "1"))
+    out.append(f"机关 agency: {rec.get('agency') or '—'}   年度 year: {rec.get('year') or '—'}   "
+               f"格式 format: {rec.get('format')}   表三 layout: {rec.get('applications_layout') or '—'}   "
+               f"发布 published: {rec.get('published') or '—'}")
+    if rec.get("outcome", "ok") != "ok":
+        out.append(paint(f"结果 outcome: {rec['outcome']} — {rec.get('detail', '')}", "33"))
+
+    failing = [c for c in rec.get("checks", []) if not c["ok"]]
+    bad_rows = {c["key"] for c in failing if c["rule"] in ("row_total", "subtotal")}
+    bad_cols = {c["key"] for c in failing if c["rule"] in ("balance", "results_sum")}
+
+    active = rec.get("active") or {}
+    if active:
+        out.append("")
+        out.append(paint("二、主动公开政府信息情况", "1"))
+        columns = F.ACTIVE_COLUMNS.get(rec.get("format"), {})
+        for row, cols in columns.items():
+            keys = [f"{row}.{c}" for c in cols]
+            if not any(k in active for k in keys):
+                continue
+            cells = "  ".join(f"{F.ACTIVE_COLUMN_LABELS[c]}={_cell(active.get(k), 'active.' + k, unparsed)}"
+                              for c, k in zip(cols, keys))
+            label = F.ACTIVE_LABELS[row]
+            out.append(f"  {label:<{22 - _wide(label)}}{cells}")
+
+    apps = rec.get("applications") or {}
+    if apps:
+        out.append("")
+        out.append(paint("三、收到和处理政府信息公开申请情况", "1"))
+        header = "".join(f"{F.APPLICANT_COLUMN_LABELS[c]:>8}" for c in F.APPLICANT_COLUMNS)
+        out.append(f"  {'':<34}{header}")
+        seen = []
+        for key in F.APPLICATION_LABELS:
+            if any(k.startswith(key + ".") for k in apps) and key not in seen:
+                seen.append(key)
+        for row in seen:
+            label = F.APPLICATION_LABELS[row]
+            cells = ""
+            for c in F.APPLICANT_COLUMNS:
+                text = _cell(apps.get(f"{row}.{c}"), f"applications.{row}.{c}", unparsed)
+                cell = f"{text:>8}"
+                if c in bad_cols or (row in bad_rows and c == "total"):
+                    cell = paint(cell, "31")
+                cells += cell
+            mark = paint(" ✗", "31") if row in bad_rows else ""
+            out.append(f"  {label[:17]:<{34 - _wide(label[:17])}}{cells}{mark}")
+
+    rl = rec.get("review_litigation") or {}
+    if rl:
+        out.append("")
+        out.append(paint("四、政府信息公开行政复议、行政诉讼情况", "1"))
+        header = "".join(f"{F.REVIEW_OUTCOME_LABELS[o]:>6}" for o in F.REVIEW_OUTCOMES)
+        out.append(f"  {'':<16}{header}")
+        for g in F.REVIEW_GROUPS:
+            cells = "".join(f"{_cell(rl.get(f'{g}.{o}'), f'review_litigation.{g}.{o}', unparsed):>8}"
+                            for o in F.REVIEW_OUTCOMES)
+            bad = any(c["rule"] == f"{g}_total" for c in failing)
+            label = F.REVIEW_GROUP_LABELS[g]
+            out.append(f"  {label:<{16 - _wide(label)}}{paint(cells, '31') if bad else cells}")
+
+    prose = rec.get("prose") or {}
+    if prose:
+        out.append("")
+        out.append(paint("文字中的数字 prose figures", "1"))
+        for k, v in prose.items():
+            out.append(f"  {k} = {v}   ← {rec.get('prose_evidence', {}).get(k, '')[:60]}")
+
+    out.append("")
+    checks = rec.get("checks", [])
+    out.append(paint(f"校验 checks: {len(checks) - len(failing)} ok, {len(failing)} failing", "1"))
+    for c in failing:
+        out.append(paint(f"  ✗ {c['rule']} [{c['key']}]  {c['detail']}", "31"))
+    if unparsed:
+        out.append(paint(f"未能确定 unparsed ({len(unparsed)}): " + ", ".join(sorted(unparsed)), "33"))
+        out.append("  (? = present in the document but not readable with certainty; — = printed blank)")
+    if rec.get("spam"):
+        out.append(paint(f"垃圾信息 spam findings: {len(rec['spam'])}", "35"))
+    return "\n".join(out)
+
+
+def _wide(text: str) -> int:
+    """How many extra columns wide characters take, so labels line up in a terminal."""
+    return sum(1 for ch in text if ord(ch) > 0x2e80)
+
+
+def cmd_extract(args) -> int:
+    from extract import extract_file
+
+    path = Path(args.path)
+    if not path.is_file():
+        print(f"nianbao extract: {path}: no such file", file=sys.stderr)
+        return 2
+    try:
+        rec = extract_file(path)
+    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+        print(f"nianbao extract: {path}: cannot read: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        return 1
+    if args.json:
+        json.dump(rec, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(format_record(rec, color=sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
+    if rec.get("outcome") == "error":
+        print(f"nianbao extract: {path}: {rec.get('detail')}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nianbao", description="政府信息公开工作年度报告: crawl, clean, extract, publish")
+    sub = p.add_subparsers(dest="command", required=True)
+    e = sub.add_parser("extract", help="a document (.html .txt .md .pdf .docx, .doc via LibreOffice) → its record")
+    e.add_argument("path")
+    e.add_argument("--json", action="store_true", help="print the canonical record as JSON")
+    e.set_defaults(func=cmd_extract)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

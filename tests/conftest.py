@@ -1,0 +1,28 @@
+"""Shared test helpers. `../shared` sits beside the clone in CI; its absence is a failure, not a skip."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+EXPECTED = Path(__file__).parent / "expected"
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def shared(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.fail(f"missing test data {path}: ../shared must sit beside the clone (tests never skip for data)")
+    return path
+
+
+def expected_files() -> list[Path]:
+    return sorted(EXPECTED.glob("*.json"))
+
+
+def load_expected(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8"))
