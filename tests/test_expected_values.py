@@ -7,23 +7,20 @@ from functools import lru_cache
 
 import pytest
 
-from conftest import SHARED, expected_files, load_expected, shared
+from conftest import EXPECTED, SHARED, expected_files, load_expected, shared
 from extract import extract_file
 
 CASES = [p.name for p in expected_files()]
 
 
+def _exp_path(name: str):
+    return EXPECTED / name
+
+
 @lru_cache(maxsize=None)
 def record_for(name: str) -> dict:
-    exp = load_expected(shared("..", "main", "tests", "expected", name) if False else _exp_path(name))
-    src = exp["source"].replace("../shared/", "")
+    src = load_expected(_exp_path(name))["source"].replace("../shared/", "")
     return extract_file(shared(*src.split("/")))
-
-
-def _exp_path(name):
-    from conftest import EXPECTED
-
-    return EXPECTED / name
 
 
 def test_every_expected_file_names_a_shared_source():
