@@ -162,4 +162,5 @@ REVIEW_OUTCOME_LABELS = {"upheld": "结果维持", "corrected": "结果纠正", 
 ACTIVE_START = r"第二十条\s*第|信息内容[\s\x1f]*(?:本年|上一年|采购)"
 APPLICATIONS_START = r"勾稽关系|收到[和的及]?处理政府信息公开申请情况|本年新收"
 REVIEW_START = r"行政复议\s*[、,和]?\s*行政诉讼|复议[、,和]?\s*诉讼情况|行政复议"
-REVIEW_END = r"\n\s*[五5]\s*[、.]|存在的?主要问题|存在问题|主要问题"
+# [ \t] not \s: \s also matches the \x1f field separator of the flattened document.
+REVIEW_END = r"\n[ \t]*[五5][ \t]*[、.]|存在的?主要问题|存在问题|主要问题"

@@ -9,8 +9,6 @@ in every solution. No solution (the source does not add up) or too many → the 
 
 from __future__ import annotations
 
-from itertools import combinations
-
 from extract.identities import Identity
 
 MAX_CANDIDATES = 50_000   # per row; a longer run is left unread rather than searched
@@ -18,15 +16,31 @@ MAX_NODES = 400_000       # backtracking budget for one table
 
 
 def _cuts(digits: str, parts: int) -> list[tuple[int, ...]]:
-    """All ways to cut one digit string into `parts` numbers without leading zeros."""
-    if parts == 1:
-        return [(int(digits),)] if (digits == "0" or not digits.startswith("0")) else []
-    out = []
-    for pos in combinations(range(1, len(digits)), parts - 1):
-        bounds = (0, *pos, len(digits))
-        pieces = [digits[a:b] for a, b in zip(bounds, bounds[1:])]
-        if all(p == "0" or not p.startswith("0") for p in pieces):
-            out.append(tuple(int(p) for p in pieces))
+    """All ways to cut one digit string into `parts` numbers without leading zeros.
+
+    Recursive rather than over all combinations: a piece that starts with 0 must be the lone 0, which
+    prunes the search to the few real choices in zero-heavy rows (25 digits into 15 cells would be
+    two million combinations, of which a few dozen are valid)."""
+    out: list[tuple[int, ...]] = []
+    n = len(digits)
+
+    def rec(i: int, k: int, acc: tuple[int, ...]) -> None:
+        if len(out) > MAX_CANDIDATES:
+            return
+        if k == 1:
+            piece = digits[i:]
+            if piece and (piece == "0" or piece[0] != "0"):
+                out.append(acc + (int(piece),))
+            return
+        if digits[i] == "0":
+            if n - i - 1 >= k - 1:
+                rec(i + 1, k - 1, acc + (0,))
+            return
+        for j in range(i + 1, n - (k - 1) + 1):
+            rec(j, k - 1, acc + (int(digits[i:j]),))
+
+    if parts <= n:
+        rec(0, parts, ())
     return out
 
 
@@ -59,13 +73,14 @@ def solve(
     fused: dict[str, tuple[list[str], list[str]]],
     known: dict[str, int | float | None],
     identities: list[Identity],
+    precomputed: dict[str, list[tuple[int, ...]]] | None = None,
 ) -> dict[str, tuple[int, ...] | None]:
     """Resolve fused rows. `fused` maps row → (cell keys, digit tokens); `known` holds the cells read
     with certainty. Returns row → its unique reading, or None where the reading is not certain."""
     result: dict[str, tuple[int, ...] | None] = {}
     cands: dict[str, list[tuple[int, ...]]] = {}
     for row, (keys, tokens) in fused.items():
-        cands[row] = candidates(tokens, len(keys))
+        cands[row] = (precomputed or {}).get(row) or candidates(tokens, len(keys))
 
     # Only identities whose every cell is either known (not null) or in a fused row can constrain.
     cell_row = {k: row for row, (keys, _) in fused.items() for k in keys}

@@ -39,6 +39,7 @@ class Flat:
     starts: list[int] = field(default_factory=list)     # start offset of every field
     where: list[tuple[int, int]] = field(default_factory=list)  # (row, field) of every field
     row_ends: list[int] = field(default_factory=list)   # end offset of every row
+    index: dict = field(default_factory=dict)           # (row, field) → position in starts
 
     @classmethod
     def build(cls, doc: Document) -> "Flat":
@@ -59,14 +60,14 @@ class Flat:
                 parts.append(t)
                 pos += len(t)
             row_ends.append(pos)
-        return cls("".join(parts), doc.rows, starts, where, row_ends)
+        return cls("".join(parts), doc.rows, starts, where, row_ends, {w: k for k, w in enumerate(where)})
 
     def locate(self, pos: int) -> tuple[int, int]:
         k = bisect.bisect_right(self.starts, pos) - 1
         return self.where[max(k, 0)]
 
     def field_text(self, i: int, j: int) -> str:
-        k = self.where.index((i, j))
+        k = self.index[(i, j)]
         end = self.starts[k + 1] - 1 if k + 1 < len(self.starts) and self.where[k + 1][0] == i else self.row_ends[i]
         return self.text[self.starts[k]:end]
 
@@ -242,6 +243,7 @@ def _settle(result: TableResult, table: str, reads: dict[str, tuple[list[str], R
             header_unit: str | None = None) -> None:
     """Turn row reads into values; split fused runs where the identities make the split unique."""
     fused: dict[str, tuple[list[str], list[str]]] = {}
+    fused_cands: dict[str, list] = {}
     for row, (cols, read) in reads.items():
         keys = [f"{row}.{c}" for c in cols]
         result.rows_present.add(row)
@@ -261,13 +263,14 @@ def _settle(result: TableResult, table: str, reads: dict[str, tuple[list[str], R
                     result.raw[f"{table}.{key}"] = str(v)
             else:
                 fused[row] = (keys, read.fused)
+                fused_cands[row] = cands
         else:
             for key in keys:
                 result.values[key] = None
                 result.raw[f"{table}.{key}"] = read.raw
                 result.unparsed.append(f"{table}.{key}")
     if fused:
-        solved = solve(fused, result.values, identities)
+        solved = solve(fused, result.values, identities, fused_cands)
         for row, (keys, tokens) in fused.items():
             reading = solved.get(row)
             for n, key in enumerate(keys):
@@ -345,15 +348,22 @@ def read_review(flat: Flat, start: int, end: int) -> TableResult:
     values: list[str] = []
     originals: list[str] = []
     grid_rows = [r for r in flat.rows[i0:i1 + 1] if r.grid and len([f for f in r.fields if f is not None]) >= 3]
+    blank_row: list[str] | None = None
     for r in grid_rows:
         cells = [f for f in r.fields if f is not None]
         texts = [normalize(c) for c in cells]
-        if any(CJK.search(t) for t in texts) or all(is_blank(t) for t in texts):
+        if any(CJK.search(t) for t in texts):
+            continue
+        if all(is_blank(t) for t in texts):
+            if len(texts) == 15 and blank_row is None:
+                blank_row = ["" for _ in texts]  # a table 四 printed with every cell empty
             continue
         while texts and is_blank(texts[-1]) and len(values) + len(texts) > 15:
             texts.pop(), cells.pop()
         values += [re.sub(r"\s+", "", t) for t in texts]
         originals += [c.strip() for c in cells]
+    if not values and blank_row is not None:
+        values, originals = blank_row, blank_row
     read: Read
     if grid_rows and values:
         read = Read(tokens=[("" if is_blank(v) else v) for v in values], raw=" | ".join(originals)) \

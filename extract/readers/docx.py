@@ -15,28 +15,35 @@ def read_docx(data: bytes) -> Document:
 
     d = docx.Document(io.BytesIO(data))
     doc = Document(content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
-    for child in d.element.body.iterchildren():
-        tag = child.tag.rsplit("}", 1)[-1]
-        if tag == "p":
-            text = Paragraph(child, d).text.strip()
-            if text:
-                doc.add_line(text)
-        elif tag == "tbl":
-            table = Table(child, d)
-            grid: list[list[str | None]] = []
-            above: list = []
-            for row in table.rows:
-                line: list[str | None] = []
-                tcs = [c._tc for c in row.cells]
-                for k, cell in enumerate(row.cells):
-                    tc = tcs[k]
-                    if (k and tcs[k - 1] is tc) or (k < len(above) and above[k] is tc):
-                        line.append(None)
-                    else:
-                        line.append("\n".join(p.text.strip() for p in cell.paragraphs if p.text.strip()))
-                above = tcs
-                grid.append(line)
-            grid = [r for r in grid if any(c not in (None, "") for c in r)]
-            if grid:
-                doc.add_grid(grid, aligned=True)
+    def walk(parent) -> None:
+        for child in parent.iterchildren():
+            tag = child.tag.rsplit("}", 1)[-1]
+            if tag == "p":
+                text = Paragraph(child, d).text.strip()
+                if text:
+                    doc.add_line(text)
+            elif tag == "tbl":
+                add_table(Table(child, d))
+            elif tag in ("sdt", "sdtContent", "customXml"):
+                walk(child)  # content controls wrap ordinary paragraphs and tables
+
+    def add_table(table) -> None:
+        grid: list[list[str | None]] = []
+        above: list = []
+        for row in table.rows:
+            line: list[str | None] = []
+            tcs = [c._tc for c in row.cells]
+            for k, cell in enumerate(row.cells):
+                tc = tcs[k]
+                if (k and tcs[k - 1] is tc) or (k < len(above) and above[k] is tc):
+                    line.append(None)
+                else:
+                    line.append("\n".join(p.text.strip() for p in cell.paragraphs if p.text.strip()))
+            above = tcs
+            grid.append(line)
+        grid = [r for r in grid if any(c is not None for c in r)]  # an all-empty row is still a row of blanks
+        if grid:
+            doc.add_grid(grid, aligned=True)
+
+    walk(d.element.body)
     return doc

@@ -83,7 +83,7 @@ def table_grid(table: etree._Element) -> list[list[str | None]]:
             if (r, c) in pending and (c >= len(grid[r]) or grid[r][c] is None):
                 _put(grid[r], c, None)
         grid[r] += [None] * (width - len(grid[r]))
-    return [row for row in grid if any(f not in (None, "") for f in row)]
+    return [row for row in grid if any(f is not None for f in row)]  # an all-empty row is a row of blanks
 
 
 def _put(line: list, c: int, v) -> None:
