@@ -171,10 +171,24 @@ def record_from_document(doc: Document, source: dict) -> dict:
     }
     record["checks"] = table_checks(record) + prose_checks(said if fmt == "legacy" else prose, record,
                                                            legacy_figures)
-    if doc.outcome == "ok" and fmt != "legacy" and not has_tables:
-        record["outcome"] = "no_tables"
-        record["detail"] = "no table 二/三/四 was found in the document (tables may be images or attachments)"
+    if doc.outcome == "ok":
+        record["outcome"], record["detail"] = _content_outcome(record, norm, has_tables)
     return record
+
+
+def _content_outcome(record: dict, norm: str, has_tables: bool) -> tuple[str, str]:
+    """Say plainly when a readable document is not (or not visibly) a report, so it is never stored
+    as a silent empty one."""
+    if not norm.strip():
+        return "empty", "the document has no text"
+    if has_tables:
+        return "ok", ""
+    about_disclosure = re.search(r"政府信息公开|政务公开|信息公开", norm)
+    if record["format"] != "legacy":
+        return "no_tables", "no table 二/三/四 was found in the document (tables may be images or attachments)"
+    if not record["prose"] and not (record["title"] and about_disclosure):
+        return "not_a_report", "no report title, tables or figures: this does not read as an annual report"
+    return "ok", ""
 
 
 def extract_bytes(data: bytes, *, filename: str | None = None, url: str | None = None,

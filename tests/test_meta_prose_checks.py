@@ -94,3 +94,20 @@ def test_record_has_every_schema_key():
     assert rec["source"]["sha256"] == __import__("hashlib").sha256(
         shared("seeds", "000_bf21e4edf43461de.txt").read_bytes()).hexdigest()
     assert len(rec["active"]) == 22 and len(rec["applications"]) == 23 * 7 and len(rec["review_litigation"]) == 15
+
+
+def test_empty_and_unrelated_documents_say_so_instead_of_an_empty_report():
+    assert extract_bytes(b"", filename="empty.html")["outcome"] == "empty"
+    notice = "<html><body><p>您的访问请求已被拦截，请稍后再试。</p></body></html>".encode()
+    rec = extract_bytes(notice, filename="blocked.html")
+    assert rec["outcome"] == "not_a_report" and "annual report" in rec["detail"]
+
+
+def test_report_page_whose_tables_are_images_is_no_tables():
+    # the real 2024 pingtan page with its three <table>s swapped for images, as many portals publish them
+    import re
+
+    html = shared("corpus", "pingtan", "pingtan-2024-report.html").read_text(encoding="utf-8")
+    html = re.sub(r"<table.*?</table>", '<img src="table.png">', html, flags=re.S)
+    rec = extract_bytes(html.encode(), filename="p.html")
+    assert rec["outcome"] == "no_tables" and rec["year"] == 2024 and rec["format"] == "2021"

@@ -3,7 +3,7 @@ and the outcomes of documents that cannot be read as text (needs_conversion, nee
 
 The DOCX fixture tests/fixtures/office/huaian-2024-filled.docx is the real blank template filled with the figures of
 the real 淮安市人民政府 2024 report (see tests/office_fixtures.py; regenerate with
-tests/fixtures/office/make_fixtures.py). LibreOffice is required: CI installs libreoffice-writer-nogui, and a
+tests/fixtures/office/make_fixtures.py). LibreOffice is required: CI installs libreoffice-writer-nogui and -calc-nogui, and a
 missing soffice is a failure, never a skip.
 """
 
@@ -19,7 +19,7 @@ import zlib
 import pytest
 
 import extract.readers.convert as convert
-from conftest import shared
+from conftest import FIXTURES, shared
 from extract import extract_bytes, extract_file
 from extract.readers.docx import read_docx
 from office_fixtures import (
@@ -365,4 +365,34 @@ def test_blank_template_table4_is_printed_blanks_not_unparsed():
     record = extract_file(shared("corpus", "template", "annual-report-template-2021.docx"))
     assert len(record["review_litigation"]) == 15
     assert all(v is None for v in record["review_litigation"].values())
+    assert record["unparsed"] == []
+
+
+@pytest.fixture(scope="module")
+def converted_xls(tmp_path_factory):
+    """Table 三 of the real pingtan 2024 page (tests/fixtures/html) saved as an Excel 97 sheet by
+    LibreOffice Calc, once per module: reports are sometimes published as .xls/.et attachments."""
+    exe = shutil.which("soffice") or shutil.which("libreoffice")
+    if not exe:
+        pytest.fail("LibreOffice is not installed (no soffice on PATH): install libreoffice-calc-nogui, "
+                    "as .ci/run does — this test is never skipped")
+    out = tmp_path_factory.mktemp("xls")
+    src = out / "pingtan-2024-table3.html"
+    src.write_bytes((FIXTURES / "html" / "pingtan-2024-table3.html").read_bytes())
+    subprocess.run([exe, "--headless", "--norestore", f"-env:UserInstallation=file://{out}/profile",
+                    "--infilter=HTML (StarCalc)", "--convert-to", "xls", "--outdir", str(out), str(src)],
+                   check=True, capture_output=True, timeout=180)
+    xls = out / "pingtan-2024-table3.xls"
+    assert xls.read_bytes()[:4] == b"\xd0\xcf\x11\xe0", "LibreOffice did not write an OLE2 .xls"
+    return xls.read_bytes()
+
+
+@pytest.mark.parametrize("name", ["table3.xls", "table3.et"])
+def test_spreadsheet_attachment_is_read_through_libreoffice(converted_xls, name):
+    record = extract_bytes(converted_xls, filename=name)
+    assert record["outcome"] == "ok"
+    apps = record["applications"]
+    assert [apps[f"new_received.{c}"] for c in ("natural_person", "commercial", "research", "nonprofit",
+                                                 "legal_services", "other_org", "total")] == [217, 1, 0, 0, 0, 0, 218]
+    assert apps["granted.total"] == 71 and apps["withheld_state_secret.natural_person"] == 4
     assert record["unparsed"] == []
