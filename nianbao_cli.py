@@ -1,6 +1,7 @@
 """`nianbao` — the one command-line entry point.
 
-    nianbao extract PATH [--json]     a document → its canonical record (tables, checks, prose)
+    nianbao extract PATH [--json]     a document → its canonical record (tables, checks, prose, spam)
+    nianbao clean PATH [--json]       a document → its cleaned text and the spam findings
 
 Later subcommands (clean, ingest, serve, crawl, demo) front the rest of the data flow.
 """
@@ -115,7 +116,9 @@ def format_record(rec: dict, color: bool = False) -> str:
         out.append(paint(f"未能确定 unparsed ({len(unparsed)}): " + ", ".join(sorted(unparsed)), "33"))
         out.append("  (? = present in the document but not readable with certainty; — = printed blank)")
     if rec.get("spam"):
-        out.append(paint(f"垃圾信息 spam findings: {len(rec['spam'])}", "35"))
+        out.append(paint(format_findings(rec["spam"]), "35"))
+    if rec.get("quarantined"):
+        out.append(paint("QUARANTINED: a mirror or spam-titled page — stored, never published as a report", "35"))
     return "\n".join(out)
 
 
@@ -124,17 +127,38 @@ def _wide(text: str) -> int:
     return sum(1 for ch in text if ord(ch) > 0x2e80)
 
 
-def cmd_extract(args) -> int:
-    from extract import extract_file
+def _record(command: str, args) -> dict | None:
+    """Read, clean and extract one file; print a one-line error (never a traceback) when impossible."""
+    from pipelines.extract import clean_and_extract
 
     path = Path(args.path)
     if not path.is_file():
-        print(f"nianbao extract: {path}: no such file", file=sys.stderr)
-        return 2
+        print(f"nianbao {command}: {path}: no such file", file=sys.stderr)
+        return None
     try:
-        rec = extract_file(path)
+        return clean_and_extract(path.read_bytes(), filename=str(path), url=args.url,
+                                 registry_hosts=_registry_hosts())
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback
-        print(f"nianbao extract: {path}: cannot read: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        print(f"nianbao {command}: {path}: cannot read: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
+        return {"outcome": "error"}
+
+
+def _registry_hosts() -> frozenset:
+    """Hosts of the site registry (crawler/sites.csv) — the non-.gov.cn hosts that are not mirrors."""
+    try:
+        from crawler.registry import registry_hosts
+
+        return registry_hosts()
+    except ImportError:
+        return frozenset()
+
+
+def cmd_extract(args) -> int:
+    path = Path(args.path)
+    rec = _record("extract", args)
+    if rec is None:
+        return 2
+    if "format" not in rec:
         return 1
     if args.json:
         json.dump(rec, sys.stdout, ensure_ascii=False, indent=2)
@@ -147,13 +171,57 @@ def cmd_extract(args) -> int:
     return 0
 
 
+def format_findings(findings: list[dict]) -> str:
+    if not findings:
+        return "垃圾信息 spam findings: none"
+    out = [f"垃圾信息 spam findings: {len(findings)} (未核实 — unconfirmed until a person reviews them)"]
+    for f in findings:
+        out.append(f"  [{f['kind']}] {f['action']}: {f['text'][:80]}")
+        out.append(f"      where: {f['where']}")
+        if f.get("context"):
+            out.append(f"      {f['context'][:120]}")
+    return "\n".join(out)
+
+
+def cmd_clean(args) -> int:
+    rec = _record("clean", args)
+    if rec is None:
+        return 2
+    if "format" not in rec:
+        return 1
+    if args.json:
+        keep = ("title", "agency", "year", "published", "page_meta", "text", "spam", "quarantined", "chrome", "source",
+                "outcome", "detail")
+        json.dump({k: rec.get(k) for k in keep}, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        print(rec.get("title") or "(无标题)")
+        if rec.get("page_meta"):
+            print("  " + "  ".join(f"{k}: {v}" for k, v in rec["page_meta"].items()))
+        print()
+        print(rec.get("text", ""))
+        print()
+        print(format_findings(rec.get("spam", [])))
+        if rec.get("quarantined"):
+            print("QUARANTINED: stored, never published as a report")
+        print(f"页面外壳 chrome: body from {rec['chrome']['container'] or 'the whole document'}, "
+              f"{len(rec['chrome']['removed'])} lines removed")
+    return 1 if rec.get("outcome") == "error" else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nianbao", description="政府信息公开工作年度报告: crawl, clean, extract, publish")
     sub = p.add_subparsers(dest="command", required=True)
     e = sub.add_parser("extract", help="a document (.html .txt .md .pdf .docx, .doc via LibreOffice) → its record")
     e.add_argument("path")
     e.add_argument("--json", action="store_true", help="print the canonical record as JSON")
+    e.add_argument("--url", help="the URL the file was fetched from (a non-.gov.cn host outside the registry is a mirror)")
     e.set_defaults(func=cmd_extract)
+    c = sub.add_parser("clean", help="a document → its text with page chrome and spam removed, and the spam findings")
+    c.add_argument("path")
+    c.add_argument("--json", action="store_true", help="print text, findings and metadata as JSON")
+    c.add_argument("--url", help="the URL the file was fetched from")
+    c.set_defaults(func=cmd_clean)
     return p
 
 

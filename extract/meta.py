@@ -108,7 +108,7 @@ def _date(y: int, mo: int, d: int) -> str | None:
 
 
 def find_published(page_meta: dict, text: str) -> str | None:
-    for label in ("发布日期", "发文日期", "成文日期", "发布时间", "公开日期", "日期"):
+    for label in ("发布日期", "发布时间", "发文日期", "成文日期", "公开日期", "日期", "时间"):
         v = page_meta.get(label)
         if v:
             m = re.search(r"((?:19|20)\d{2})\s*[-年/.]\s*(\d{1,2})\s*[-月/.]\s*(\d{1,2})", v)

@@ -1,0 +1,228 @@
+"""Strip portal chrome: find the report body, drop breadcrumbs, toolbars, counters, related links and
+footers, and turn the 信息公开 metadata block into `page_meta` instead of text.
+
+The strings and selectors are data (pipelines/data/chrome.json). Tables are always taken from the DOM
+with their spans (extract/readers/html.py); trafilatura is only asked which *paragraphs* are the main
+text, and only when no known content container matches.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lxml import etree
+
+from extract.document import Document, Row
+from extract.normalize import normalize
+
+DATA = Path(__file__).with_name("data")
+
+
+@functools.lru_cache(maxsize=1)
+def rules() -> dict:
+    return json.loads((DATA / "chrome.json").read_text(encoding="utf-8"))
+
+
+@dataclass
+class Chrome:
+    """What cleaning took away, so a person can check it."""
+
+    container: str | None = None          # the selector that found the body, or "trafilatura", or None
+    removed: list[str] = field(default_factory=list)
+    page_meta: dict = field(default_factory=dict)
+
+
+# ── finding the body in the DOM ─────────────────────────────────────────────────────────────────
+
+def find_content(tree: etree._Element) -> tuple[etree._Element | None, str | None]:
+    """The first known CMS content container that holds real text or a table."""
+    from lxml.cssselect import CSSSelector
+
+    for sel in rules()["content_selectors"]:
+        try:
+            found = CSSSelector(sel)(tree)
+        except Exception:  # noqa: BLE001 - a bad selector in the data file must not stop cleaning
+            continue
+        for el in found:
+            text = "".join(el.itertext())
+            if len(re.sub(r"\s+", "", text)) >= 50 or el.find(".//table") is not None:
+                return el, sel
+    return None, None
+
+
+def trafilatura_lines(html: str) -> set[str] | None:
+    """The paragraphs trafilatura considers main text (normalised, no spaces), or None if it finds none."""
+    import trafilatura
+
+    text = trafilatura.extract(html, include_tables=False, include_comments=False, favor_recall=True,
+                               include_links=False, deduplicate=False)
+    if not text:
+        return None
+    return {re.sub(r"\s+", "", normalize(ln)) for ln in text.splitlines() if ln.strip()}
+
+
+# ── metadata (索引号, 发布机构, 发文日期 …) ─────────────────────────────────────────────────────
+
+@functools.lru_cache(maxsize=1)
+def _meta_pattern() -> re.Pattern:
+    labels = sorted(rules()["meta_labels"], key=len, reverse=True)
+    return re.compile(r"(?<![\u4e00-\u9fff])(" + "|".join(map(re.escape, labels)) + r")\s*[:：]\s*")
+
+
+def parse_meta(text: str) -> dict:
+    """'索引号：X 发布机构：Y 发文日期：Z' → {索引号: X, 发布机构: Y, 发文日期: Z}."""
+    out: dict = {}
+    marks = list(_meta_pattern().finditer(text))
+    for k, m in enumerate(marks):
+        end = marks[k + 1].start() if k + 1 < len(marks) else len(text)
+        value = text[m.end():end].strip(" \t\n|,，;；")
+        value = re.split(r"\s{2,}|字体|字号|【|\[|打印|分享|浏览次数|访问量|点击数", value)[0].strip()
+        if value and m.group(1) not in out:
+            out[m.group(1)] = value
+    return out
+
+
+def meta_table(tree: etree._Element) -> tuple[dict, etree._Element | None]:
+    """The smallest element carrying two or more metadata labels, parsed; None when there is none."""
+    best = None
+    for el in tree.iter("table", "div", "ul", "dl"):
+        text = " ".join(t.strip() for t in el.itertext() if t.strip())
+        if len(text) > 600:
+            continue
+        labels = {m.group(1) for m in _meta_pattern().finditer(text)}
+        if len(labels & {"索引号", "发布机构", "发文日期", "成文日期", "主题分类", "文号", "发文机关", "有效性"}) >= 2:
+            if best is None or len(text) < best[0]:
+                best = (len(text), el, text)
+    if best is None:
+        return {}, None
+    return parse_meta(best[2]), best[1]
+
+
+# ── line-level chrome (every document kind, including text dumps of whole pages) ────────────────
+
+def _has_any(line: str, words) -> bool:
+    return any(w in line for w in words)
+
+
+def chrome_line(line: str) -> tuple[bool, dict]:
+    """(is this line chrome?, metadata it carried). Only short lines are ever judged chrome, so a
+    collapsed dump (the whole body on one line) is never thrown away."""
+    r = rules()
+    s = normalize(line).strip()
+    if not s:
+        return False, {}
+    if len(s) > 160:
+        return False, {}
+    meta = parse_meta(s) if len(s) <= 120 else {}
+    if any(s.startswith(b) for b in r["breadcrumb_starts"]) and (">" in s or "›" in s or "»" in s or len(s) <= 80):
+        return True, meta
+    if _has_any(s, r["footer_strong"]) and len(s) <= 120:
+        return True, meta
+    if _has_any(s, r["footer_weak"]) and len(s) <= 60:
+        return True, meta
+    if any(s.startswith(w) for w in r["related_starts"]) and len(s) <= 40:
+        return True, meta
+    if _has_any(s, r["counter_labels"]) and re.search(r"\d", s) and len(s) <= 60:
+        return True, meta
+    strong = [t for t in r["toolbar_tokens"] if len(t) >= 2]
+    if meta or _has_any(s, strong):
+        rest = _meta_pattern().sub(" ", s)
+        for v in meta.values():
+            rest = rest.replace(v, " ")
+        for t in sorted(r["toolbar_tokens"], key=len, reverse=True):
+            rest = rest.replace(t, " ")
+        if len(re.findall(r"[\u4e00-\u9fffA-Za-z0-9]", rest)) <= 3:
+            return True, meta
+    return False, {}
+
+
+def strip_chrome_lines(doc: Document) -> Chrome:
+    """Drop chrome lines from a document (in place); cut the footer at its first strong marker."""
+    result = Chrome()
+    kept: list[Row] = []
+    r = rules()
+    n = len(doc.rows)
+    for i, row in enumerate(doc.rows):
+        if row.grid:
+            kept.append(row)
+            continue
+        line = row.fields[0] or ""
+        s = normalize(line)
+        # A strong footer marker in the last part of a page ends the report: everything after is footer.
+        if i > n * 0.5 and len(s) <= 120 and _has_any(s, r["footer_strong"]) and not re.search(r"[。；]", s):
+            result.removed += [(x.fields[0] or "") for x in doc.rows[i:] if not x.grid]
+            kept += [x for x in doc.rows[i:] if x.grid]
+            break
+        is_chrome, meta = chrome_line(line)
+        if is_chrome:
+            result.removed.append(line)
+            for k, v in meta.items():
+                result.page_meta.setdefault(k, v)
+        else:
+            kept.append(row)
+    doc.rows = kept
+    return result
+
+
+def clean_html_tree(tree: etree._Element, html: str) -> tuple[etree._Element, Chrome, dict]:
+    """Choose the element to read as the report body. Returns (element, chrome, page-level metadata
+    found outside it: the metadata table and the 来源/时间 lines under the title)."""
+    from extract.readers.html import read_element
+
+    chrome = Chrome()
+    meta, table_el = meta_table(tree)
+    content, sel = find_content(tree)
+    if table_el is not None and content is not None and _inside(table_el, content):
+        table_el.getparent().remove(table_el)  # parsed into page_meta, not left in the text
+    body = tree.find("body") if tree.find("body") is not None else tree
+    if content is None:
+        chrome.container = None
+        keep = trafilatura_lines(html)
+        if keep is not None:
+            chrome.container = "trafilatura"
+            chrome.keep_lines = keep  # type: ignore[attr-defined]
+        content = body
+    else:
+        chrome.container = sel
+        # 来源：… 时间：… lines between the page title and the body carry the publication date
+        page = read_element(body)
+        for row in page.rows:
+            if row.grid:
+                continue
+            line = row.fields[0] or ""
+            if len(line) <= 120:
+                for k, v in parse_meta(normalize(line)).items():
+                    if k in ("来源", "时间", "发布时间", "发布日期", "发文日期", "发布机构", "信息来源", "成文日期"):
+                        meta.setdefault(k, v)
+    chrome.page_meta = meta
+    return content, chrome, meta
+
+
+def _inside(el, container) -> bool:
+    p = el
+    while p is not None:
+        if p is container:
+            return True
+        p = p.getparent()
+    return False
+
+
+def filter_to_main_text(doc: Document, keep: set[str]) -> list[str]:
+    """trafilatura fallback: keep tables and the lines trafilatura calls main text; return the rest."""
+    removed = []
+    kept = []
+    for row in doc.rows:
+        if row.grid:
+            kept.append(row)
+            continue
+        key = re.sub(r"\s+", "", normalize(row.fields[0] or ""))
+        if key and any(key in k or k in key for k in keep if len(k) >= 2 and (len(key) >= 4 or key == k)):
+            kept.append(row)
+        else:
+            removed.append(row.fields[0] or "")
+    doc.rows = kept
+    return removed

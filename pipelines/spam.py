@@ -1,0 +1,364 @@
+"""Find and remove injected spam; record every finding as evidence a person can check.
+
+Three families (research/spam.md):
+* hidden elements and link blocks in the DOM (`find_hidden_spam`): removed, and reported, only when the
+  hidden block carries a spam signal — a lexicon hit or links to non-government hosts. Government pages
+  hide menus and tabs legitimately; hiding alone accuses nobody.
+* words substituted into the body (`remove_inline_spam`): a brand where the leader's name stood before
+  新时代中国特色社会主义思想 is restored, anywhere else it is removed; pinyin insertion is undone.
+* mirrors (`mirror_findings`): a host that is neither .gov.cn nor in the site registry, or a title stuffed
+  with spam phrases → the page is quarantined (stored, extracted, never published as a report).
+
+Precision matters more than recall: the lexicon (pipelines/data/spam_lexicon.json) is brands and
+compounds, an allow-list guards legitimate report vocabulary, and a sentence about enforcement
+(查处, 打击 …) is never flagged.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from extract.document import Document
+from extract.normalize import ZERO_WIDTH, normalize
+
+DATA = Path(__file__).with_name("data")
+PINYIN = re.compile(r"(?<=[\u4e00-\u9fff])[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}(?:\s*/\s*[a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6})*)[)）]")
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon() -> dict:
+    return json.loads((DATA / "spam_lexicon.json").read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=1)
+def spam_pattern() -> re.Pattern:
+    words = lexicon()["gambling"] + lexicon()["porn"]
+    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))), re.I)
+
+
+def finding(kind: str, text: str, where: str, action: str, context: str = "") -> dict:
+    f = {"kind": kind, "text": text[:200], "where": where, "action": action}
+    if context:
+        f["context"] = context[:300]
+    return f
+
+
+def _enforcement_context(text: str, start: int, end: int) -> bool:
+    a = max(text.rfind(c, 0, start) for c in "。；;!?\n") + 1
+    ends = [i for i in (text.find(c, end) for c in "。；;!?\n") if i >= 0]
+    sentence = text[a:min(ends) if ends else len(text)]
+    return any(w in sentence for w in lexicon()["enforcement_words"])
+
+
+def _allowed(text: str, start: int, end: int) -> bool:
+    for word in lexicon()["allow_context"]:
+        for m in re.finditer(re.escape(word), text[max(0, start - len(word)):end + len(word)]):
+            s = max(0, start - len(word)) + m.start()
+            if s <= start and s + len(word) >= end:
+                return True
+    return False
+
+
+def spam_hits(text: str) -> list[re.Match]:
+    """Lexicon matches that are not legitimate vocabulary and not in a sentence about enforcement."""
+    plain = ZERO_WIDTH.sub("", text)
+    return [m for m in spam_pattern().finditer(plain)
+            if not _allowed(plain, m.start(), m.end()) and not _enforcement_context(plain, m.start(), m.end())]
+
+
+# ── hosts ───────────────────────────────────────────────────────────────────────────────────────
+
+def is_gov_host(host: str, registry_hosts: frozenset[str] | set[str] = frozenset()) -> bool:
+    host = (host or "").lower().split(":")[0].rstrip(".")
+    return host.endswith(".gov.cn") or host == "gov.cn" or host in registry_hosts
+
+
+def _external_hosts(el: etree._Element, registry_hosts) -> list[str]:
+    hosts = []
+    for a in el.iter("a"):
+        href = (a.get("href") or "").strip()
+        if href.lower().startswith(("http://", "https://", "//")):
+            host = urlsplit(href if not href.startswith("//") else "http:" + href).hostname or ""
+            if host and not is_gov_host(host, registry_hosts):
+                hosts.append(host)
+    return hosts
+
+
+# ── the DOM: hidden blocks, link farms, redirect scripts ───────────────────────────────────────
+
+HIDING = [
+    re.compile(r"display\s*:\s*none"),
+    re.compile(r"visibility\s*:\s*hidden"),
+    re.compile(r"(?<![-\w])font-size\s*:\s*0+(?:\.0+)?(?:px|pt|em|rem|%)?\s*(?:;|!|$)"),
+    re.compile(r"(?<![-\w])line-height\s*:\s*0+(?:px|pt|em)?\s*(?:;|!|$)"),
+    re.compile(r"(?<![-\w])opacity\s*:\s*0+(?:\.0+)?\s*(?:;|!|$)"),
+    re.compile(r"text-indent\s*:\s*-\d{3,}"),
+    re.compile(r"(?<![-\w])(?:top|left|right|margin-left|margin-top)\s*:\s*-\d{3,}"),
+    re.compile(r"translate[xy]?\(\s*-\d{3,}"),
+    re.compile(r"clip\s*:\s*rect\(\s*0[^)]*\)"),
+]
+ZERO_BOX = (re.compile(r"(?<![-\w])(?:width|height)\s*:\s*0+(?:px)?\s*(?:;|!|$)"), re.compile(r"overflow\s*:\s*hidden"))
+
+
+def hiding_declaration(style: str) -> str | None:
+    """The declaration that hides an element, if any (any letter case)."""
+    s = (style or "").lower()
+    for rx in HIDING:
+        m = rx.search(s)
+        if m:
+            return m.group().rstrip(";! ")
+    if ZERO_BOX[0].search(s) and (ZERO_BOX[1].search(s) or len(ZERO_BOX[0].findall(s)) >= 2):
+        return "zero size"
+    return None
+
+
+def hidden_selectors(tree: etree._Element) -> dict[str, str]:
+    """`.class` / `#id` rules in <style> blocks whose declarations hide → {selector: declaration}."""
+    out: dict[str, str] = {}
+    for style in tree.iter("style"):
+        css = re.sub(r"/\*.*?\*/", "", style.text or "", flags=re.S)
+        for sels, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+            decl = hiding_declaration(body)
+            if not decl:
+                continue
+            for sel in sels.split(","):
+                sel = sel.strip()
+                m = re.fullmatch(r"(?:[a-zA-Z]+)?([.#][\w-]+)", sel)
+                if m:
+                    out[m.group(1).lower()] = decl
+    return out
+
+
+def css_path(el: etree._Element) -> str:
+    """A CSS path a person can paste into the browser's inspector to find the element."""
+    parts = []
+    while el is not None and isinstance(el.tag, str) and el.tag.lower() not in ("html",):
+        tag = el.tag.lower()
+        part = tag
+        if el.get("id"):
+            part += f"#{el.get('id')}"
+        else:
+            cls = (el.get("class") or "").split()
+            if cls:
+                part += "." + cls[0]
+            parent = el.getparent()
+            if parent is not None:
+                same = [c for c in parent if isinstance(c.tag, str) and c.tag.lower() == tag]
+                if len(same) > 1:
+                    part += f":nth-of-type({same.index(el) + 1})"
+        parts.append(part)
+        if el.get("id"):
+            break
+        el = el.getparent()
+    return " > ".join(reversed(parts))
+
+
+def _why_hidden(el: etree._Element, rules: dict[str, str]) -> str | None:
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    if el.get("hidden") is not None:
+        return "hidden attribute"
+    decl = hiding_declaration(el.get("style") or "")
+    if decl:
+        return decl
+    for c in (el.get("class") or "").split():
+        if "." + c.lower() in rules:
+            return f".{c} {{{rules['.' + c.lower()]}}}"
+    if el.get("id") and "#" + el.get("id").lower() in rules:
+        return f"#{el.get('id')} {{{rules['#' + el.get('id').lower()]}}}"
+    if tag == "marquee":
+        try:
+            amount = int(re.sub(r"\D", "", el.get("scrollamount") or "0") or 0)
+        except ValueError:
+            amount = 0
+        h = re.sub(r"\D", "", el.get("height") or "") or (re.findall(r"height\s*:\s*(\d+)", (el.get("style") or "").lower()) or [""])[0]
+        if amount >= 100:
+            return f"marquee scrollamount={amount}"
+        if h and int(h) <= 5:
+            return f"marquee height={h}"
+    if tag == "iframe":
+        w, h = el.get("width") or "", el.get("height") or ""
+        if w.strip() in ("0", "0px", "1") or h.strip() in ("0", "0px", "1"):
+            return f"iframe {w}x{h}"
+    return None
+
+
+def find_hidden_spam(tree: etree._Element, registry_hosts=frozenset()) -> list[dict]:
+    """Hidden blocks with spam signals, link farms and redirect scripts: recorded, then removed."""
+    findings: list[dict] = []
+    rules = hidden_selectors(tree)
+    doomed: list[etree._Element] = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or any(el is d or _is_ancestor(d, el) for d in doomed):
+            continue
+        tag = el.tag.lower()
+        if tag in ("script", "style", "head", "title", "meta", "html", "body"):
+            continue
+        why = _why_hidden(el, rules)
+        if not why:
+            continue
+        text = " ".join(t.strip() for t in el.itertext() if t.strip())
+        hosts = _external_hosts(el, registry_hosts)
+        src_host = urlsplit(el.get("src") or "").hostname if tag == "iframe" else None
+        signal = spam_hits(text) or len(hosts) >= 2 or (src_host and not is_gov_host(src_host, registry_hosts))
+        if not signal:
+            continue
+        shown = text or (" ".join(sorted(set(hosts))) if hosts else (el.get("src") or ""))
+        findings.append(finding("hidden_element", shown, css_path(el), "removed", f"hidden by {why}"))
+        doomed.append(el)
+    # Visible blocks of links to non-government hosts whose anchors or hosts are spam
+    for el in tree.iter("div", "p", "ul", "span", "td", "section", "footer"):
+        if any(el is d or _is_ancestor(d, el) for d in doomed):
+            continue
+        links = [a for a in el.iter("a")]
+        if len(links) < 3:
+            continue
+        spammy = []
+        for a in links:
+            href = (a.get("href") or "")
+            host = urlsplit(href).hostname or ""
+            anchor = "".join(a.itertext())
+            if host and not is_gov_host(host, registry_hosts) and (
+                    spam_hits(anchor) or spam_hits(host) or host.endswith(tuple(lexicon()["suspicious_tlds"]))):
+                spammy.append(f"{anchor.strip()} <{host}>")
+        if len(spammy) >= 3 and not any(_is_ancestor(el, d) for d in doomed):
+            inner = [c for c in el.iter("div", "p", "ul", "span", "td") if c is not el and
+                     sum(1 for a in c.iter("a") if (urlsplit(a.get("href") or "").hostname or "") in
+                         {s.rsplit("<", 1)[1].rstrip(">") for s in spammy}) >= 3]
+            if inner:
+                continue  # report the tightest block
+            findings.append(finding("link_farm", "; ".join(spammy), css_path(el), "removed",
+                                    f"{len(spammy)} links to non-government hosts"))
+            doomed.append(el)
+    for el in tree.iter("script"):
+        code = el.text or ""
+        if re.search(r"document\.referrer", code) and re.search(r"baidu|sogou|so\.com|sm\.cn|bing|google", code) \
+                and re.search(r"location|window\.open|document\.write|href", code):
+            findings.append(finding("redirect_script", re.sub(r"\s+", " ", code).strip(), css_path(el), "removed",
+                                    "redirects visitors who arrive from a search engine"))
+            doomed.append(el)
+    for el in tree.iter("meta"):
+        if (el.get("http-equiv") or "").lower() == "refresh":
+            m = re.search(r"url\s*=\s*['\"]?([^'\" >]+)", el.get("content") or "", re.I)
+            host = urlsplit(m.group(1)).hostname if m else None
+            if host and not is_gov_host(host, registry_hosts):
+                findings.append(finding("redirect_script", el.get("content") or "", css_path(el), "removed",
+                                        "meta refresh to a non-government host"))
+                doomed.append(el)
+    for el in doomed:
+        parent = el.getparent()
+        if parent is not None:
+            tail = el.tail
+            parent.remove(el)
+            if tail:
+                prev = parent[-1] if len(parent) else None
+                if prev is not None:
+                    prev.tail = (prev.tail or "") + tail
+                else:
+                    parent.text = (parent.text or "") + tail
+    return findings
+
+
+def _is_ancestor(a, b) -> bool:
+    p = b.getparent()
+    while p is not None:
+        if p is a:
+            return True
+        p = p.getparent()
+    return False
+
+
+# ── words in the body ───────────────────────────────────────────────────────────────────────────
+
+def remove_inline_spam(doc: Document, source_text: str = "") -> list[dict]:
+    """Restore or remove substituted spam words in every line and cell (in place); undo pinyin."""
+    findings: list[dict] = []
+    leaders = lexicon()["leader_names"]
+    cursor = 0
+    for row in doc.rows:
+        for j, field in enumerate(row.fields):
+            if not field:
+                continue
+            text = field
+            if ZERO_WIDTH.search(text):
+                text = ZERO_WIDTH.sub("", text)
+            hits = spam_hits(text)
+            if not hits:
+                row.fields[j] = text if text != field else field
+                continue
+            out, last = [], 0
+            for m in hits:
+                after = text[m.end():m.end() + 20]
+                restored = next((name for phrase, name in leaders.items() if re.match(r"\s*" + phrase, after)), None)
+                where, cursor = _where(source_text, m.group(), cursor)
+                ctx = text[max(0, m.start() - 30):m.end() + 30]
+                if restored:
+                    findings.append(finding("keyword_substitution", m.group(), where, "restored",
+                                            f"{ctx} → {restored}"))
+                    out += [text[last:m.start()], restored]
+                else:
+                    findings.append(finding("keyword_substitution", m.group(), where, "removed", ctx))
+                    out.append(text[last:m.start()])
+                last = m.end()
+            out.append(text[last:])
+            row.fields[j] = "".join(out)
+    findings += undo_pinyin(doc, source_text)
+    return findings
+
+
+def undo_pinyin(doc: Document, source_text: str = "") -> list[dict]:
+    """'文(wen)章(zhang)' → '文章' when a document carries three or more such insertions."""
+    samples = []
+    for row in doc.rows:
+        for f in row.fields:
+            if f:
+                samples += [m.group() for m in PINYIN.finditer(f)]
+    if len(samples) < 3:
+        return []
+    for row in doc.rows:
+        row.fields = [PINYIN.sub("", f) if f else f for f in row.fields]
+    first = samples[0]
+    where, _ = _where(source_text, first, 0)
+    return [finding("pinyin_obfuscation", " ".join(samples[:12]), where, "removed",
+                    f"{len(samples)} pinyin insertions after characters")]
+
+
+def _where(source: str, needle: str, start: int) -> tuple[str, int]:
+    """'char N' of the decoded page where the spam text stands (searching on from the last one)."""
+    if source:
+        i = source.find(needle, start)
+        if i < 0:
+            i = source.find(needle)
+        if i >= 0:
+            line = source.count("\n", 0, i) + 1
+            return f"char {i} (line {line}) of the decoded page", i + len(needle)
+    return "text of the document", start
+
+
+# ── mirrors ─────────────────────────────────────────────────────────────────────────────────────
+
+def title_spam_phrases(title: str) -> list[str]:
+    lx = lexicon()
+    t = normalize(title or "")
+    strong = [m.group() for m in spam_hits(t)]
+    weak = [w for w in lx["title_only"] if w.lower() in t.lower()]
+    return strong + weak
+
+
+def mirror_findings(url: str | None, title: str | None, registry_hosts=frozenset()) -> list[dict]:
+    out = []
+    host = urlsplit(url).hostname if url else None
+    if host and not is_gov_host(host, registry_hosts):
+        out.append(finding("mirror_host", host, url or "", "quarantined",
+                           "host is neither under .gov.cn nor in the site registry"))
+    phrases = title_spam_phrases(title or "")
+    strong = spam_hits(normalize(title or ""))
+    if title and (len({m.group().lower() for m in strong}) >= 2 or (strong and len(phrases) >= 3)):
+        out.append(finding("mirror_title", title, "<title>", "quarantined",
+                           "title stuffed with spam phrases: " + ", ".join(dict.fromkeys(phrases))))
+    return out
