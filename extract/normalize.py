@@ -49,8 +49,10 @@ def clean_artefacts(text: str) -> str:
     return ZERO_WIDTH.sub("", text)
 
 
+@functools.lru_cache(maxsize=65536)
 def normalize(text: str) -> str:
-    """Text for matching: NFKC, simplified, ASCII parentheses/colons, artefacts gone."""
+    """Text for matching: NFKC, simplified, ASCII parentheses/colons, artefacts gone. Cached: table
+    cells repeat ('0', '总计', the same labels on every page)."""
     text = clean_artefacts(text)
     for k, v in ENCLOSED.items():
         text = text.replace(k, v)

@@ -12,9 +12,12 @@ UNIT = {"亿元": Decimal(100000000), "亿": Decimal(100000000), "万元": Decim
         "元": Decimal(1), None: Decimal(1)}
 
 
+WHITESPACE = re.compile(r"\s+")
+
+
 def squash(text: str | None) -> str:
     """Cell text without spaces (numbers split across <span>s or lines come back together)."""
-    return re.sub(r"\s+", "", text or "").replace(",", "")
+    return WHITESPACE.sub("", text or "").replace(",", "")
 
 
 def is_blank(text: str | None) -> bool:

@@ -21,7 +21,7 @@ from extract import formats as F
 from extract.document import Document, Row
 from extract.identities import application_identities, review_identities
 from extract.normalize import clean_artefacts, normalize
-from extract.numbers import is_blank, parse_amount_yuan, parse_number
+from extract.numbers import WHITESPACE, is_blank, parse_amount_yuan, parse_number
 from extract.splitting import candidates, solve
 
 SEP = "\x1f"
@@ -140,9 +140,9 @@ def _grid_values(flat: Flat, i: int, j: int, n: int) -> Read:
         else:
             break
     raw = " | ".join(originals)
-    if len(texts) == n and all(is_blank(t) or TOKEN.fullmatch(re.sub(r"\s+", "", t)) for t in texts):
-        return Read(tokens=[re.sub(r"\s+", "", o) if not is_blank(o) else "" for o in originals], raw=raw)
-    digits = [re.sub(r"\s+", "", t) for t in texts if not is_blank(t)]
+    if len(texts) == n and all(is_blank(t) or TOKEN.fullmatch(WHITESPACE.sub("", t)) for t in texts):
+        return Read(tokens=[WHITESPACE.sub("", o) if not is_blank(o) else "" for o in originals], raw=raw)
+    digits = [WHITESPACE.sub("", t) for t in texts if not is_blank(t)]
     if 0 < len(texts) < n and all(d.isdigit() for d in digits) and len(digits) == len(texts):
         return Read(fused=digits, raw=raw)
     return Read(raw=raw)
@@ -360,7 +360,7 @@ def read_review(flat: Flat, start: int, end: int) -> TableResult:
             continue
         while texts and is_blank(texts[-1]) and len(values) + len(texts) > 15:
             texts.pop(), cells.pop()
-        values += [re.sub(r"\s+", "", t) for t in texts]
+        values += [WHITESPACE.sub("", t) for t in texts]
         originals += [c.strip() for c in cells]
     if not values and blank_row is not None:
         values, originals = blank_row, blank_row

@@ -38,19 +38,58 @@ class Chrome:
 
 # ── finding the body in the DOM ─────────────────────────────────────────────────────────────────
 
-def find_content(tree: etree._Element) -> tuple[etree._Element | None, str | None]:
-    """The first known CMS content container that holds real text or a table."""
+@functools.lru_cache(maxsize=1)
+def _content_selectors() -> tuple[dict, dict, list]:
+    """Split the selector list: plain '#id' and '.class' selectors are matched in one pass over the
+    tree (a CSSSelector per entry would scan the whole page once per entry); compound ones keep
+    lxml's CSSSelector."""
     from lxml.cssselect import CSSSelector
 
-    for sel in rules()["content_selectors"]:
-        try:
-            found = CSSSelector(sel)(tree)
-        except Exception:  # noqa: BLE001 - a bad selector in the data file must not stop cleaning
-            continue
-        for el in found:
-            text = "".join(el.itertext())
-            if len(re.sub(r"\s+", "", text)) >= 50 or el.find(".//table") is not None:
+    ids, classes, compound = {}, {}, []
+    for rank, sel in enumerate(rules()["content_selectors"]):
+        if re.fullmatch(r"#[\w-]+", sel):
+            ids.setdefault(sel[1:], rank)
+        elif re.fullmatch(r"\.[\w-]+", sel):
+            classes.setdefault(sel[1:], rank)
+        else:
+            try:
+                compound.append((rank, sel, CSSSelector(sel)))
+            except Exception:  # noqa: BLE001 - a bad selector in the data file must not stop cleaning
+                continue
+    return ids, classes, compound
+
+
+def _holds_report(el: etree._Element) -> bool:
+    text = "".join(el.itertext())
+    return len(WS.sub("", text)) >= 50 or el.find(".//table") is not None
+
+
+WS = re.compile(r"\s+")
+
+
+def find_content(tree: etree._Element) -> tuple[etree._Element | None, str | None]:
+    """The first known CMS content container (in the data file's order) that holds real text or a table."""
+    ids, classes, compound = _content_selectors()
+    hits: list[tuple[int, int, etree._Element, str]] = []
+    for n, el in enumerate(tree.xpath("//*[@id or @class]")):
+        rank = ids.get(el.get("id") or "")
+        if rank is not None:
+            hits.append((rank, n, el, "#" + el.get("id")))
+        for c in (el.get("class") or "").split():
+            rank = classes.get(c)
+            if rank is not None:
+                hits.append((rank, n, el, "." + c))
+    hits.sort(key=lambda h: (h[0], h[1]))
+    best_rank = next((h[0] for h in hits if _holds_report(h[2])), None)
+    for rank, sel, select in compound:
+        if best_rank is not None and rank > best_rank:
+            break
+        for el in select(tree):
+            if _holds_report(el):
                 return el, sel
+    for rank, _n, el, sel in hits:
+        if rank == best_rank and _holds_report(el):
+            return el, sel
     return None, None
 
 
@@ -86,20 +125,50 @@ def parse_meta(text: str) -> dict:
     return out
 
 
+STRONG_META = ("索引号", "发布机构", "发文日期", "成文日期", "主题分类", "文号", "发文机关", "有效性")
+
+
 def meta_table(tree: etree._Element) -> tuple[dict, etree._Element | None]:
-    """The smallest element carrying two or more metadata labels, parsed; None when there is none."""
-    best = None
-    for el in tree.iter("table", "div", "ul", "dl"):
-        text = " ".join(t.strip() for t in el.itertext() if t.strip())
-        if len(text) > 600:
-            continue
-        labels = {m.group(1) for m in _meta_pattern().finditer(text)}
-        if len(labels & {"索引号", "发布机构", "发文日期", "成文日期", "主题分类", "文号", "发文机关", "有效性"}) >= 2:
-            if best is None or len(text) < best[0]:
-                best = (len(text), el, text)
+    """The smallest element carrying two or more metadata labels, parsed; None when there is none.
+    Starts from the text nodes that hold a label and walks up, so a large page costs little."""
+    best = None  # (labels, -length, element, text): most labels first, then the smallest block
+    seen: set = set()
+    xpath = "//text()[" + " or ".join(f"contains(., '{w}')" for w in STRONG_META) + "]"
+    for node in tree.xpath(xpath):
+        el = node.getparent()
+        for _ in range(8):
+            if el is None or id(el) in seen:
+                break
+            seen.add(id(el))
+            text = " ".join(t.strip() for t in el.itertext() if t.strip())
+            if len(text) > 600:
+                break
+            labels = len({m.group(1) for m in _meta_pattern().finditer(text)} & set(STRONG_META))
+            if labels >= 2 and (best is None or (labels, -len(text)) > best[:2]):
+                best = (labels, -len(text), el, text)
+            el = el.getparent()
     if best is None:
         return {}, None
-    return parse_meta(best[2]), best[1]
+    return parse_meta(best[3]), best[2]
+
+
+META_IN_SOURCE = re.compile("(" + "|".join(STRONG_META) + r")\s*(?:[:：]|</)")
+SHELL_META = ("来源", "时间", "发布时间", "发布日期", "发文日期", "发布机构", "信息来源", "成文日期")
+
+
+def shell_meta(tree: etree._Element) -> dict:
+    """'来源：… 时间：…' lines in the page shell (under the title, outside the body container)."""
+    out: dict = {}
+    for node in tree.xpath("//body//text()[contains(., '来源') or contains(., '时间') or contains(., '日期')]"):
+        el = node.getparent()
+        if el is None or (isinstance(el.tag, str) and el.tag.lower() in ("script", "style")):
+            continue
+        text = " ".join(t.strip() for t in el.itertext() if t.strip())
+        if len(text) <= 120:
+            for k, v in parse_meta(normalize(text)).items():
+                if k in SHELL_META:
+                    out.setdefault(k, v)
+    return out
 
 
 # ── line-level chrome (every document kind, including text dumps of whole pages) ────────────────
@@ -174,7 +243,12 @@ def clean_html_tree(tree: etree._Element, html: str) -> tuple[etree._Element, Ch
     from extract.readers.html import read_element
 
     chrome = Chrome()
-    meta, table_el = meta_table(tree)
+    # a metadata block needs two of its labels, each followed by a colon or a closing tag, somewhere
+    # in the page source: one regex pass is far cheaper than the DOM search it saves
+    if len({m.group(1) for m in META_IN_SOURCE.finditer(html)}) >= 2:
+        meta, table_el = meta_table(tree)
+    else:
+        meta, table_el = {}, None
     content, sel = find_content(tree)
     if table_el is not None and content is not None and _inside(table_el, content):
         table_el.getparent().remove(table_el)  # parsed into page_meta, not left in the text
@@ -188,16 +262,8 @@ def clean_html_tree(tree: etree._Element, html: str) -> tuple[etree._Element, Ch
         content = body
     else:
         chrome.container = sel
-        # 来源：… 时间：… lines between the page title and the body carry the publication date
-        page = read_element(body)
-        for row in page.rows:
-            if row.grid:
-                continue
-            line = row.fields[0] or ""
-            if len(line) <= 120:
-                for k, v in parse_meta(normalize(line)).items():
-                    if k in ("来源", "时间", "发布时间", "发布日期", "发文日期", "发布机构", "信息来源", "成文日期"):
-                        meta.setdefault(k, v)
+        for k, v in shell_meta(tree).items():
+            meta.setdefault(k, v)
     chrome.page_meta = meta
     return content, chrome, meta
 

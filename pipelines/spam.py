@@ -106,8 +106,10 @@ HIDING = [
 ZERO_BOX = (re.compile(r"(?<![-\w])(?:width|height)\s*:\s*0+(?:px)?\s*(?:;|!|$)"), re.compile(r"overflow\s*:\s*hidden"))
 
 
+@functools.lru_cache(maxsize=4096)
 def hiding_declaration(style: str) -> str | None:
-    """The declaration that hides an element, if any (any letter case)."""
+    """The declaration that hides an element, if any (any letter case). Cached: Word-exported pages
+    repeat the same long mso- style on every cell."""
     s = (style or "").lower()
     for rx in HIDING:
         m = rx.search(s)
@@ -160,17 +162,20 @@ def css_path(el: etree._Element) -> str:
 
 
 def _why_hidden(el: etree._Element, rules: dict[str, str]) -> str | None:
-    tag = el.tag.lower() if isinstance(el.tag, str) else ""
+    style = el.get("style")
+    if style:
+        decl = hiding_declaration(style)
+        if decl:
+            return decl
     if el.get("hidden") is not None:
         return "hidden attribute"
-    decl = hiding_declaration(el.get("style") or "")
-    if decl:
-        return decl
-    for c in (el.get("class") or "").split():
-        if "." + c.lower() in rules:
-            return f".{c} {{{rules['.' + c.lower()]}}}"
-    if el.get("id") and "#" + el.get("id").lower() in rules:
-        return f"#{el.get('id')} {{{rules['#' + el.get('id').lower()]}}}"
+    if rules:
+        for c in (el.get("class") or "").split():
+            if "." + c.lower() in rules:
+                return f".{c} {{{rules['.' + c.lower()]}}}"
+        if el.get("id") and "#" + el.get("id").lower() in rules:
+            return f"#{el.get('id')} {{{rules['#' + el.get('id').lower()]}}}"
+    tag = el.tag.lower() if isinstance(el.tag, str) else ""
     if tag == "marquee":
         try:
             amount = int(re.sub(r"\D", "", el.get("scrollamount") or "0") or 0)
@@ -188,16 +193,43 @@ def _why_hidden(el: etree._Element, rules: dict[str, str]) -> str | None:
     return None
 
 
+def _candidates(tree: etree._Element, rules: dict[str, str]) -> list[etree._Element]:
+    """Elements that could be hiding something: a style, the hidden attribute, a marquee or iframe, or
+    a class/id named by a hiding <style> rule — one XPath union, returned in document order."""
+    lower = "translate({0}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
+    parts = ["//*[@style or @hidden]", "//marquee", "//iframe"]
+    for sel in rules:
+        name = sel[1:].replace("'", "")
+        if sel.startswith("."):
+            parts.append(f"//*[contains(concat(' ', {lower.format('normalize-space(@class)')}, ' '), ' {name} ')]")
+        else:
+            parts.append(f"//*[{lower.format('@id')} = '{name}']")
+    return tree.xpath(" | ".join(parts))
+
+
+def _spam_links(tree: etree._Element, registry_hosts) -> list[etree._Element]:
+    """<a> elements pointing at a non-government host whose anchor text or host is spam."""
+    out = []
+    suspicious = tuple(lexicon()["suspicious_tlds"])
+    for a in tree.xpath("//a[starts-with(@href, 'http') or starts-with(@href, '//')]"):
+        href = a.get("href") or ""
+        host = urlsplit(href if not href.startswith("//") else "http:" + href).hostname or ""
+        if host and not is_gov_host(host, registry_hosts):
+            if spam_hits("".join(a.itertext())) or spam_hits(host) or host.endswith(suspicious):
+                out.append(a)
+    return out
+
+
 def find_hidden_spam(tree: etree._Element, registry_hosts=frozenset()) -> list[dict]:
     """Hidden blocks with spam signals, link farms and redirect scripts: recorded, then removed."""
     findings: list[dict] = []
     rules = hidden_selectors(tree)
     doomed: list[etree._Element] = []
-    for el in tree.iter():
-        if not isinstance(el.tag, str) or any(el is d or _is_ancestor(d, el) for d in doomed):
+    for el in _candidates(tree, rules):
+        if not isinstance(el.tag, str) or (doomed and any(el is d or _is_ancestor(d, el) for d in doomed)):
             continue
         tag = el.tag.lower()
-        if tag in ("script", "style", "head", "title", "meta", "html", "body"):
+        if tag in ("script", "style", "head", "title", "meta", "html", "body", "link"):
             continue
         why = _why_hidden(el, rules)
         if not why:
@@ -211,30 +243,27 @@ def find_hidden_spam(tree: etree._Element, registry_hosts=frozenset()) -> list[d
         shown = text or (" ".join(sorted(set(hosts))) if hosts else (el.get("src") or ""))
         findings.append(finding("hidden_element", shown, css_path(el), "removed", f"hidden by {why}"))
         doomed.append(el)
-    # Visible blocks of links to non-government hosts whose anchors or hosts are spam
-    for el in tree.iter("div", "p", "ul", "span", "td", "section", "footer"):
-        if any(el is d or _is_ancestor(d, el) for d in doomed):
-            continue
-        links = [a for a in el.iter("a")]
-        if len(links) < 3:
-            continue
-        spammy = []
+    # Visible blocks of links to non-government hosts whose anchors or hosts are spam: the tightest
+    # element holding three or more of them.
+    links = [a for a in _spam_links(tree, registry_hosts) if not any(_is_ancestor(d, a) for d in doomed)]
+    while len(links) >= 3:
+        counts: dict = {}
         for a in links:
-            href = (a.get("href") or "")
-            host = urlsplit(href).hostname or ""
-            anchor = "".join(a.itertext())
-            if host and not is_gov_host(host, registry_hosts) and (
-                    spam_hits(anchor) or spam_hits(host) or host.endswith(tuple(lexicon()["suspicious_tlds"]))):
-                spammy.append(f"{anchor.strip()} <{host}>")
-        if len(spammy) >= 3 and not any(_is_ancestor(el, d) for d in doomed):
-            inner = [c for c in el.iter("div", "p", "ul", "span", "td") if c is not el and
-                     sum(1 for a in c.iter("a") if (urlsplit(a.get("href") or "").hostname or "") in
-                         {s.rsplit("<", 1)[1].rstrip(">") for s in spammy}) >= 3]
-            if inner:
-                continue  # report the tightest block
-            findings.append(finding("link_farm", "; ".join(spammy), css_path(el), "removed",
-                                    f"{len(spammy)} links to non-government hosts"))
-            doomed.append(el)
+            p = a.getparent()
+            while p is not None:
+                counts[p] = counts.get(p, 0) + 1
+                p = p.getparent()
+        blocks = [el for el, c in counts.items() if c >= 3]
+        if not blocks:
+            break
+        # the deepest block (no other qualifying block inside it)
+        block = max(blocks, key=lambda el: sum(1 for _ in el.iterancestors()))
+        inside = [a for a in links if _is_ancestor(block, a)]
+        described = [f"{''.join(a.itertext()).strip()} <{urlsplit(a.get('href') or '').hostname}>" for a in inside]
+        findings.append(finding("link_farm", "; ".join(described), css_path(block), "removed",
+                                f"{len(inside)} links to non-government hosts"))
+        doomed.append(block)
+        links = [a for a in links if a not in inside]
     for el in tree.iter("script"):
         code = el.text or ""
         if re.search(r"document\.referrer", code) and re.search(r"baidu|sogou|so\.com|sm\.cn|bing|google", code) \
@@ -251,17 +280,21 @@ def find_hidden_spam(tree: etree._Element, registry_hosts=frozenset()) -> list[d
                                         "meta refresh to a non-government host"))
                 doomed.append(el)
     for el in doomed:
-        parent = el.getparent()
-        if parent is not None:
-            tail = el.tail
-            parent.remove(el)
-            if tail:
-                prev = parent[-1] if len(parent) else None
-                if prev is not None:
-                    prev.tail = (prev.tail or "") + tail
-                else:
-                    parent.text = (parent.text or "") + tail
+        _remove_keep_tail(el)
     return findings
+
+
+def _remove_keep_tail(el: etree._Element) -> None:
+    parent = el.getparent()
+    if parent is None:
+        return
+    prev = el.getprevious()
+    if el.tail:
+        if prev is not None:
+            prev.tail = (prev.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 def _is_ancestor(a, b) -> bool:
@@ -280,6 +313,9 @@ def remove_inline_spam(doc: Document, source_text: str = "") -> list[dict]:
     findings: list[dict] = []
     leaders = lexicon()["leader_names"]
     cursor = 0
+    whole = "\n".join(f for row in doc.rows for f in row.fields if f)
+    if not spam_pattern().search(ZERO_WIDTH.sub("", whole)):
+        return undo_pinyin(doc, source_text, whole)  # one pass over the text: most pages are clean
     for row in doc.rows:
         for j, field in enumerate(row.fields):
             if not field:
@@ -307,12 +343,14 @@ def remove_inline_spam(doc: Document, source_text: str = "") -> list[dict]:
                 last = m.end()
             out.append(text[last:])
             row.fields[j] = "".join(out)
-    findings += undo_pinyin(doc, source_text)
+    findings += undo_pinyin(doc, source_text, whole)
     return findings
 
 
-def undo_pinyin(doc: Document, source_text: str = "") -> list[dict]:
+def undo_pinyin(doc: Document, source_text: str = "", whole: str | None = None) -> list[dict]:
     """'文(wen)章(zhang)' → '文章' when a document carries three or more such insertions."""
+    if whole is not None and len(PINYIN.findall(whole)) < 3:
+        return []
     samples = []
     for row in doc.rows:
         for f in row.fields:
