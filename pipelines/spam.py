@@ -2,8 +2,10 @@
 
 Three families (research/spam.md):
 * hidden elements and link blocks in the DOM (`find_hidden_spam`): removed, and reported, only when the
-  hidden block carries a spam signal — a lexicon hit or links to non-government hosts. Government pages
-  hide menus and tabs legitimately; hiding alone accuses nobody.
+  hidden block carries a spam signal — a lexicon hit in its text, links to hosts that are themselves spam
+  (a lexicon hit in the host name, a cheap TLD), or an iframe to a non-government host. Government pages
+  hide menus and tabs legitimately — including tab panels of 友情链接 / 新闻媒体 links to non-government
+  media sites — so neither hiding nor non-government links alone accuse anybody.
 * words substituted into the body (`remove_inline_spam`): a brand where the leader's name stood before
   新时代中国特色社会主义思想 is restored, anywhere else it is removed; pinyin insertion is undone.
 * mirrors (`mirror_findings`): a host that is neither .gov.cn nor in the site registry, or a title stuffed
@@ -57,10 +59,13 @@ def _enforcement_context(text: str, start: int, end: int) -> bool:
 
 
 def _allowed(text: str, start: int, end: int) -> bool:
+    """True when the match overlaps legitimate vocabulary ('胶东半岛体育旅游' holds 半岛体育;
+    '欧洲杯竞猜型体育彩票' shares 竞猜 with an official lottery name): ambiguous is not flagged."""
     for word in lexicon()["allow_context"]:
-        for m in re.finditer(re.escape(word), text[max(0, start - len(word)):end + len(word)]):
-            s = max(0, start - len(word)) + m.start()
-            if s <= start and s + len(word) >= end:
+        lo = max(0, start - len(word))
+        for m in re.finditer(re.escape(word), text[lo:end + len(word)]):
+            s = lo + m.start()
+            if s < end and s + len(word) > start:
                 return True
     return False
 
@@ -237,7 +242,8 @@ def find_hidden_spam(tree: etree._Element, registry_hosts=frozenset()) -> list[d
         text = " ".join(t.strip() for t in el.itertext() if t.strip())
         hosts = _external_hosts(el, registry_hosts)
         src_host = urlsplit(el.get("src") or "").hostname if tag == "iframe" else None
-        signal = spam_hits(text) or len(hosts) >= 2 or (src_host and not is_gov_host(src_host, registry_hosts))
+        signal = spam_hits(text) or any(_spam_host(h) for h in hosts) or (
+            src_host and not is_gov_host(src_host, registry_hosts))
         if not signal:
             continue
         shown = text or (" ".join(sorted(set(hosts))) if hosts else (el.get("src") or ""))
@@ -266,9 +272,14 @@ def find_hidden_spam(tree: etree._Element, registry_hosts=frozenset()) -> list[d
         links = [a for a in links if a not in inside]
     for el in tree.iter("script"):
         code = el.text or ""
-        if re.search(r"document\.referrer", code) and re.search(r"baidu|sogou|so\.com|sm\.cn|bing|google", code) \
-                and re.search(r"location|window\.open|document\.write|href", code):
-            findings.append(finding("redirect_script", re.sub(r"\s+", " ", code).strip(), css_path(el), "removed",
+        if _search_engine_redirect(code, registry_hosts):
+            # the target first: a long script would otherwise be cut (≤ 200 characters) before it
+            targets = [u for u in dict.fromkeys(SCRIPT_TARGET.findall(code)) if not SEARCH_ENGINES.search(u)
+                       and not is_gov_host(urlsplit(u if u.startswith("http") else "http:" + u).hostname, registry_hosts)]
+            shown = re.sub(r"\s+", " ", code).strip()
+            if targets:
+                shown = "→ " + " ".join(targets) + " | " + shown
+            findings.append(finding("redirect_script", shown, css_path(el), "removed",
                                     "redirects visitors who arrive from a search engine"))
             doomed.append(el)
     for el in tree.iter("meta"):
@@ -281,7 +292,60 @@ def find_hidden_spam(tree: etree._Element, registry_hosts=frozenset()) -> list[d
                 doomed.append(el)
     for el in doomed:
         _remove_keep_tail(el)
+    findings += _shadowed_title(tree)
     return findings
+
+
+def _spam_host(host: str) -> bool:
+    return bool(spam_hits(host)) or host.endswith(tuple(lexicon()["suspicious_tlds"]))
+
+
+SEARCH_ENGINES = re.compile(r"baidu|sogou|so\.com|sm\.cn|bing|google|haosou|360\.cn", re.I)
+NAVIGATION = re.compile(r"(?<![\w$])(?:(?:window|top|self|parent|document)\.)?location(?:\.href)?\s*=(?!=)"
+                        r"|\blocation\.(?:replace|assign)\s*\(|\bwindow\.open\s*\(")
+WRITES = re.compile(r"document\.write(?:ln)?\s*\(|\.innerHTML\s*=(?!=)")
+SCRIPT_URL = re.compile(r"(?:https?:)?//([a-z0-9][a-z0-9.-]*\.[a-z]{2,})", re.I)
+SCRIPT_TARGET = re.compile(r"(?:https?:)?//[a-z0-9][a-z0-9.-]*\.[a-z]{2,}[^\s'\"<>()\\]*", re.I)
+
+
+def _search_engine_redirect(code: str, registry_hosts=frozenset()) -> bool:
+    """A script that looks at document.referrer for a search engine and then sends the visitor away
+    (spam.md §1.5). Reading the referrer and location.href for visit statistics is not a redirect: the
+    script must assign location / call location.replace|assign / window.open (to a non-government or
+    computed target), or document.write / innerHTML something from a non-government host."""
+    if "document.referrer" not in code or not SEARCH_ENGINES.search(code):
+        return False
+    hosts = [h for h in SCRIPT_URL.findall(code) if not SEARCH_ENGINES.search(h)]
+    foreign = [h for h in hosts if not is_gov_host(h, registry_hosts)]
+    if NAVIGATION.search(code):
+        return bool(foreign) or not hosts
+    return bool(WRITES.search(code) and foreign)
+
+
+def _stuffed_title(title: str) -> list[str]:
+    """The spam phrases of a title stuffed with them (two distinct lexicon hits, or one and three phrases)."""
+    phrases = title_spam_phrases(title or "")
+    strong = spam_hits(normalize(title or ""))
+    if title and (len({m.group().lower() for m in strong}) >= 2 or (strong and len(phrases) >= 3)):
+        return list(dict.fromkeys(phrases))
+    return []
+
+
+def _shadowed_title(tree: etree._Element) -> list[dict]:
+    """A mirror that stuffs <title> but keeps the cloned page's ArticleTitle meta: the reader takes the
+    meta as the title (extract.readers.html.page_title), so mirror_findings never sees the <title>."""
+    meta = tree.xpath('//meta[@name="ArticleTitle"]/@content') or tree.xpath('//meta[@name="articletitle"]/@content')
+    if not meta or not meta[0].strip():
+        return []
+    el = next(iter(tree.iter("title")), None)
+    title = " ".join((el.text or "").split()) if el is not None else ""
+    if not title or title == " ".join(meta[0].split()):
+        return []
+    phrases = _stuffed_title(title)
+    if not phrases:
+        return []
+    return [finding("mirror_title", title, css_path(el), "quarantined",
+                    "title stuffed with spam phrases: " + ", ".join(phrases))]
 
 
 def _remove_keep_tail(el: etree._Element) -> None:
@@ -375,7 +439,17 @@ def _where(source: str, needle: str, start: int) -> tuple[str, int]:
         if i >= 0:
             line = source.count("\n", 0, i) + 1
             return f"char {i} (line {line}) of the decoded page", i + len(needle)
+        # the page may carry the word split by zero-width characters (raw or as entities): 澳\u200b门…
+        split = re.compile(ZW_BETWEEN.join(map(re.escape, needle)), re.I)
+        m = split.search(source, start) or split.search(source)
+        if m:
+            line = source.count("\n", 0, m.start()) + 1
+            return f"char {m.start()} (line {line}) of the decoded page", m.end()
     return "text of the document", start
+
+
+ZW_BETWEEN = ("(?:[\u200b\u200c\u200d\u2060\ufeff\u00ad]"
+              "|&(?:#(?:8203|8204|8205|8288|65279|173)|#x(?:200b|200c|200d|2060|feff|ad)|zwsp|zwnj|zwj|shy);)*")
 
 
 # ── mirrors ─────────────────────────────────────────────────────────────────────────────────────
@@ -394,9 +468,8 @@ def mirror_findings(url: str | None, title: str | None, registry_hosts=frozenset
     if host and not is_gov_host(host, registry_hosts):
         out.append(finding("mirror_host", host, url or "", "quarantined",
                            "host is neither under .gov.cn nor in the site registry"))
-    phrases = title_spam_phrases(title or "")
-    strong = spam_hits(normalize(title or ""))
-    if title and (len({m.group().lower() for m in strong}) >= 2 or (strong and len(phrases) >= 3)):
-        out.append(finding("mirror_title", title, "<title>", "quarantined",
-                           "title stuffed with spam phrases: " + ", ".join(dict.fromkeys(phrases))))
+    phrases = _stuffed_title(title or "")
+    if phrases:
+        out.append(finding("mirror_title", title, "head > title", "quarantined",
+                           "title stuffed with spam phrases: " + ", ".join(phrases)))
     return out
