@@ -2,6 +2,10 @@
 
     nianbao extract PATH [--json]     a document → its canonical record (tables, checks, prose, spam)
     nianbao clean PATH [--json]       a document → its cleaned text and the spam findings
+    nianbao ingest PATH... --db DB    files or folders → archive → clean → extract → store (SQLite)
+    nianbao reparse --db DB           rebuild every record from the archived bytes, without recrawling
+    nianbao serve --db DB             Datasette over the database (immutable, 127.0.0.1)
+    nianbao demo [--no-serve] --db DB the bundled example reports → a database → Datasette
 
 Later subcommands (clean, ingest, serve, crawl, demo) front the rest of the data flow.
 """
@@ -209,6 +213,78 @@ def cmd_clean(args) -> int:
     return 1 if rec.get("outcome") == "error" else 0
 
 
+def _progress(quiet: bool):
+    if quiet:
+        return None
+
+    def show(item, status):
+        print(f"  {status:<13} {item}", file=sys.stderr)
+
+    return show
+
+
+def cmd_ingest(args) -> int:
+    from pipelines.ingest import ingest_paths
+    from pipelines.store import open_db
+
+    try:
+        db = open_db(args.db)
+        counts = ingest_paths(db, args.paths, progress=_progress(args.quiet))
+    except FileNotFoundError as exc:
+        print(f"nianbao ingest: {exc}: no such file or folder", file=sys.stderr)
+        return 2
+    print("ingested: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f" → {args.db}")
+    return 0
+
+
+def cmd_reparse(args) -> int:
+    from pipelines.ingest import reparse
+    from pipelines.store import open_db
+
+    counts = reparse(open_db(args.db), progress=_progress(args.quiet))
+    print("reparsed: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    return 0
+
+
+def _datasette(argv: list[str]) -> int:
+    """Run Datasette in this process (the installed console script's own interpreter)."""
+    from datasette.cli import cli
+
+    try:
+        cli.main(args=argv, prog_name="datasette", standalone_mode=False)
+    except SystemExit as exc:  # pragma: no cover - datasette exits on its own errors
+        return int(exc.code or 0)
+    return 0
+
+
+def cmd_serve(args) -> int:
+    from pipelines.publish import serve_args
+
+    if not Path(args.db).is_file():
+        print(f"nianbao serve: {args.db}: no such database (build it with nianbao ingest or nianbao demo)",
+              file=sys.stderr)
+        return 2
+    print(f"serving {args.db} at http://{args.host}:{args.port}/", file=sys.stderr)
+    return _datasette(serve_args(args.db, host=args.host, port=args.port))
+
+
+def cmd_demo(args) -> int:
+    from pipelines.ingest import ingest_paths
+    from pipelines.store import open_db
+
+    root = Path(__file__).resolve().parent
+    Path(args.db).parent.mkdir(parents=True, exist_ok=True)
+    if Path(args.db).exists():
+        Path(args.db).unlink()
+    db = open_db(args.db)
+    counts = ingest_paths(db, [str(root / "demo" / "reports")], progress=_progress(args.quiet))
+    print("demo database: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f" → {args.db}")
+    db.conn.close()
+    if args.no_serve:
+        return 0
+    return cmd_serve(args)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nianbao", description="政府信息公开工作年度报告: crawl, clean, extract, publish")
     sub = p.add_subparsers(dest="command", required=True)
@@ -222,6 +298,25 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="print text, findings and metadata as JSON")
     c.add_argument("--url", help="the URL the file was fetched from")
     c.set_defaults(func=cmd_clean)
+    i = sub.add_parser("ingest", help="files or folders → archive → clean → extract → store")
+    i.add_argument("paths", nargs="+")
+    i.add_argument("--db", required=True)
+    i.add_argument("--quiet", action="store_true")
+    i.set_defaults(func=cmd_ingest)
+    r = sub.add_parser("reparse", help="rebuild every record from the archived bytes (no recrawling)")
+    r.add_argument("--db", required=True)
+    r.add_argument("--quiet", action="store_true")
+    r.set_defaults(func=cmd_reparse)
+    for name, func, helptext in (("serve", cmd_serve, "Datasette over a nianbao database"),
+                                 ("demo", cmd_demo, "build the demo database from the bundled reports and serve it")):
+        sp = sub.add_parser(name, help=helptext)
+        sp.add_argument("--db", required=True if name == "serve" else False, default="data/demo.db")
+        sp.add_argument("--host", default="127.0.0.1")
+        sp.add_argument("--port", type=int, default=8001)
+        sp.add_argument("--quiet", action="store_true")
+        if name == "demo":
+            sp.add_argument("--no-serve", action="store_true", help="build the database only")
+        sp.set_defaults(func=func)
     return p
 
 

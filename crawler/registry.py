@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 SITES = Path(__file__).with_name("sites.csv")
-COLUMNS = ["agency", "level", "region_code", "province", "portal_url", "column_url", "cms", "verified", "notes"]
+COLUMNS = ["agency", "level", "region_code", "province", "portal_url", "column_url", "cms", "aliases", "verified", "notes"]
 LEVELS = {"province", "city", "county", "township", "department"}
 
 

@@ -52,3 +52,24 @@ def test_broken_file_is_a_record_and_one_line_never_a_traceback(tmp_path):
     assert p.returncode == 1
     assert "Traceback" not in p.stderr and p.stderr.strip().count("\n") == 0
     assert json.loads(p.stdout)["outcome"] == "error"
+
+
+def test_ingest_and_demo_build_a_database(tmp_path):
+    db = tmp_path / "x.db"
+    p = run("ingest", str(shared("seeds")), "--db", str(db), "--quiet")
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.strip() == f"ingested: new 5 → {db}"
+    again = run("ingest", str(shared("seeds")), "--db", str(db), "--quiet")
+    assert again.stdout.strip() == f"ingested: unchanged 5 → {db}"
+    demo = tmp_path / "demo.db"
+    p = run("demo", "--no-serve", "--db", str(demo), "--quiet")
+    assert p.returncode == 0 and p.stdout.strip() == f"demo database: new 3 → {demo}"
+    import sqlite3
+
+    rows = sqlite3.connect(demo).execute("SELECT agency, year FROM report_summary ORDER BY year").fetchall()
+    assert rows == [("洪泽区人民政府", 2023), ("平潭综合实验区", 2024), ("沐阳县人民政府", 2025)]
+
+
+def test_serve_refuses_a_missing_database(tmp_path):
+    p = run("serve", "--db", str(tmp_path / "none.db"))
+    assert p.returncode == 2 and "no such database" in p.stderr

@@ -1,0 +1,158 @@
+"""The store: idempotent ingest, revisions only when the extracted record changes, two sources of one
+report, quarantine, reparse from the archive, schema upgrade in place."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from conftest import FIXTURES, shared
+from pipelines.ingest import ingest_bytes, ingest_paths, reparse
+from pipelines.store import bigrams, ensure_schema, fts_query, open_db
+
+TIME_SPAN = '<span class="article_time bf-pass">时间：2025-03-10 15:35</span>'
+URL = "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202503/t20250310_97791.htm"
+
+
+def page_with_counter(views: int, total: str = "218") -> bytes:
+    """The real pingtan 2024 page with the view counter TRS portals print beside the date."""
+    html = shared("corpus", "pingtan", "pingtan-2024-report.html").read_text(encoding="utf-8")
+    assert html.count(TIME_SPAN) == 1
+    html = html.replace(TIME_SPAN, TIME_SPAN + f'<span class="article_views">浏览次数：{views}</span>')
+    if total != "218":
+        # the 总计 cell of 一、本年新收 (a figure the agency corrected)
+        assert html.count(">218<") == 2
+        html = html.replace(">218<", f">{total}<", 1)
+    return html.encode("utf-8")
+
+
+@pytest.fixture
+def db(tmp_path):
+    return open_db(str(tmp_path / "t.db"))
+
+
+def counts(db) -> dict:
+    return {t: db[t].count for t in ("pages", "archive", "reports", "cells", "checks", "spam_findings",
+                                     "agencies", "report_sources")}
+
+
+def test_reingesting_the_same_sources_changes_nothing(db):
+    first = ingest_paths(db, [str(shared("seeds"))])
+    before = counts(db)
+    second = ingest_paths(db, [str(shared("seeds"))])
+    assert first == {"new": 5}
+    assert second == {"unchanged": 5}
+    assert counts(db) == before
+    assert before["reports"] == 5 and before["archive"] == 5
+
+
+def test_view_counter_change_is_a_new_fetch_but_not_a_new_revision(db):
+    _, rid1, s1 = ingest_bytes(db, page_with_counter(1024), source=URL, url=URL)
+    _, rid2, s2 = ingest_bytes(db, page_with_counter(1025), source=URL, url=URL)
+    assert (s1, s2) == ("new", "unchanged") and rid1 == rid2
+    assert db["pages"].count == 2 and db["archive"].count == 2  # both fetches archived byte for byte
+    assert db["reports"].count == 1
+
+
+def test_changed_figure_makes_a_revision_and_keeps_the_old_one(db):
+    ingest_bytes(db, page_with_counter(1024), source=URL, url=URL)
+    _, rid, status = ingest_bytes(db, page_with_counter(1030, total="219"), source=URL, url=URL)
+    assert status == "changed"
+    revs = list(db.query("SELECT id, revision, is_current FROM reports ORDER BY revision"))
+    assert [(r["revision"], r["is_current"]) for r in revs] == [(1, 0), (2, 1)]
+    assert revs[1]["id"] == rid
+    values = {r["report_id"]: r["new_received__total"] for r in db.query(
+        "SELECT report_id, new_received__total FROM applications_wide")}
+    assert values == {revs[0]["id"]: 218, rid: 219}
+    summary = list(db.query("SELECT report_id, new_requests FROM report_summary"))
+    assert summary == [{"report_id": rid, "new_requests": 219}]
+    # the corrected figure now breaks the table's own identities, and that is recorded
+    failing = {(c["rule"], c["key"]) for c in db.query("SELECT rule, key FROM checks WHERE report_id = ? AND ok = 0", [rid])}
+    assert ("row_total", "new_received") in failing and ("balance", "total") in failing
+
+
+def test_pdf_and_word_copy_of_one_report_are_two_sources_of_one_report(db):
+    pdf = shared("corpus", "huaian", "huaian-2024-report.pdf")
+    docx = FIXTURES / "office" / "huaian-2024-filled.docx"
+    _, rid1, s1 = ingest_bytes(db, pdf.read_bytes(), source=str(pdf), path=str(pdf))
+    _, rid2, s2 = ingest_bytes(db, docx.read_bytes(), source=str(docx), path=str(docx))
+    assert (s1, s2) == ("new", "linked") and rid1 == rid2
+    assert db["reports"].count == 1
+    assert {r["page_source"] for r in db.query("SELECT page_source FROM report_sources")} == {str(pdf), str(docx)}
+
+
+def test_quarantined_mirror_is_stored_but_never_published(db):
+    mirror = "https://www.moonvisionstudio.com/zwgk/t20250310_97791.htm"
+    page_id, rid, status = ingest_bytes(db, page_with_counter(1), source=mirror, url=mirror)
+    assert status == "new"
+    assert db["reports"].get(rid)["quarantined"] == 1
+    assert db["pages"].get(page_id)["outcome"] == "quarantined"
+    assert "mirror_host" in db["pages"].get(page_id)["detail"]
+    assert list(db.query("SELECT * FROM report_summary")) == []
+    assert [r["kind"] for r in db.query("SELECT kind FROM spam_findings")] == ["mirror_host"]
+
+
+def test_unreadable_page_is_a_row_that_says_why(db):
+    page_id, rid, status = ingest_bytes(db, b"<html><body>\xe8\xae\xbf\xe9\x97\xae\xe5\xbc\x82\xe5\xb8\xb8</body></html>",
+                                        source="https://www.example.gov.cn/x.html", url="https://www.example.gov.cn/x.html")
+    assert (rid, status) == (None, "not_a_report")
+    row = db["pages"].get(page_id)
+    assert row["outcome"] == "not_a_report" and "annual report" in row["detail"]
+
+
+def test_spam_findings_read_as_unconfirmed(db):
+    ingest_paths(db, [str(shared("seeds", "002_a13882358a356a89.txt"))])
+    rows = list(db.query("SELECT kind, text, action, status, report_id FROM spam_findings_status"))
+    assert [(r["kind"], r["text"], r["action"], r["status"]) for r in rows] == [
+        ("keyword_substitution", "365体育投注", "restored", "未核实 unconfirmed")] * 2
+    assert all(r["report_id"] for r in rows)
+
+
+def test_reparse_rebuilds_from_the_archive_without_changes(db):
+    ingest_paths(db, [str(shared("seeds")), str(shared("corpus", "pingtan"))])
+    before = counts(db)
+    result = reparse(db)
+    report_pages = db["pages"].count_where("report_id IS NOT NULL")  # 14 reports, two with a second source
+    assert (before["reports"], report_pages) == (14, 16)
+    assert set(result) <= {"unchanged", "not_a_report"} and result["unchanged"] == report_pages
+    assert counts(db) == before
+
+
+def test_schema_upgrade_in_place(tmp_path):
+    path = str(tmp_path / "old.db")
+    db = open_db(path)
+    ingest_paths(db, [str(shared("seeds", "000_bf21e4edf43461de.txt"))])
+    # an older database: a view and an index missing, a wide column not yet there
+    db.execute("DROP VIEW report_summary")
+    db.execute("DROP INDEX IF EXISTS idx_cells_table_name_key_value")
+    db.conn.commit()
+    db.conn.close()
+    db = open_db(path)
+    assert "report_summary" in db.view_names()
+    assert list(db.query("SELECT agency, new_requests FROM report_summary")) == [
+        {"agency": "阿拉善盟行政公署", "new_requests": 9}]
+    ensure_schema(db)  # and again: idempotent
+    assert db["reports"].count == 1
+
+
+def test_two_character_words_are_found_by_the_bigram_index(db):
+    ingest_paths(db, [str(shared("seeds"))])
+    for word in ("复议", "诉讼", "公开"):
+        hits = list(db.query("SELECT count(*) n FROM reports_fts WHERE reports_fts MATCH ?", [fts_query(word)]))
+        assert hits[0]["n"] >= 4, word
+    assert bigrams("行政復議") == "行政 政复 复议"  # simplified before indexing
+    # a longer word is a phrase of its bigrams: 阿拉山口 only in seed 004
+    rows = list(db.query("SELECT r.agency FROM reports r JOIN reports_fts f ON f.rowid = r.rowid "
+                         "WHERE reports_fts MATCH ?", [fts_query("阿拉山口")]))
+    assert [r["agency"] for r in rows] == ["阿拉山口市"]
+
+
+def test_database_is_plain_sqlite(tmp_path):
+    path = tmp_path / "p.db"
+    db = open_db(str(path))
+    ingest_paths(db, [str(shared("seeds", "001_5ead8cc1c8ee6d6d.txt"))])
+    db.conn.close()
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT value FROM cells WHERE key = 'fees.amount_wan_yuan'").fetchone() == (106.99516,)
+    assert conn.execute("SELECT typeof(value) FROM cells WHERE key = 'licensing.decisions'").fetchone() == ("integer",)
