@@ -6,6 +6,8 @@
     nianbao reparse --db DB           rebuild every record from the archived bytes, without recrawling
     nianbao serve --db DB             Datasette over the database (immutable, 127.0.0.1)
     nianbao demo [--no-serve] --db DB the bundled example reports → a database → Datasette
+    nianbao crawl [--sites …] --db DB  crawl the registry's portals (what cron or a systemd timer runs)
+    nianbao sites [--check]            list and validate the site registry
 
 Later subcommands (clean, ingest, serve, crawl, demo) front the rest of the data flow.
 """
@@ -15,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -285,6 +288,67 @@ def cmd_demo(args) -> int:
     return cmd_serve(args)
 
 
+def cmd_crawl(args) -> int:
+    from crawler.registry import registry_hosts
+    from crawler.run import crawl, load_site_rows, silent_sites
+
+    sites = load_site_rows(args.sites_file, args.sites)
+    if not sites:
+        print("nianbao crawl: no site with a portal_url or column_url to crawl", file=sys.stderr)
+        return 2
+    overrides = {"LOG_LEVEL": args.log_level}
+    if args.progress:
+        overrides["NIANBAO_PROGRESS"] = True
+    if args.no_throttle:
+        overrides.update({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+                          "CONCURRENT_REQUESTS": 16})
+    hosts = registry_hosts()
+    if args.sites_file:
+        from crawler.registry import registry_hosts as hosts_of
+
+        hosts = hosts | hosts_of(Path(args.sites_file))
+    run_id = crawl(args.db, sites, jobdir=args.jobdir, overrides=overrides, hosts=hosts)
+    from pipelines.store import open_db
+
+    db = open_db(args.db)
+    run = db["crawl_runs"].get(run_id)
+    print(f"crawl run {run_id}: {run['finish_reason']}; fetched {run['pages_fetched']}, new {run['reports_new']}, "
+          f"changed {run['reports_changed']}, unchanged {run['unchanged']}, not modified {run['not_modified']}, "
+          f"blocked {run['blocked']}, errors {run['errors']}, off-domain {run['off_domain']}, robots {run['robots']}")
+    silent = silent_sites(args.db, run_id)
+    if silent:
+        print("nianbao crawl: sites that used to yield reports yielded none: " + ", ".join(silent), file=sys.stderr)
+        return 3
+    return 0 if run["finish_reason"] == "finished" else 1
+
+
+def cmd_sites(args) -> int:
+    from crawler.registry import COLUMNS, LEVELS, load_sites
+
+    path = Path(args.file) if args.file else None
+    rows = load_sites(path) if path else load_sites()
+    problems = []
+    for n, r in enumerate(rows, start=2):
+        if list(r) != COLUMNS:
+            problems.append(f"line {n}: columns {list(r)} ≠ {COLUMNS}")
+        if not r.get("agency"):
+            problems.append(f"line {n}: no agency")
+        if r.get("level") and r["level"] not in LEVELS:
+            problems.append(f"line {n}: level {r['level']!r} not one of {sorted(LEVELS)}")
+        if r.get("region_code") and not re.fullmatch(r"\d{6}", r["region_code"]):
+            problems.append(f"line {n}: region_code {r['region_code']!r} is not 6 digits (GB/T 2260)")
+        for key in ("portal_url", "column_url"):
+            if r.get(key) and not re.match(r"https?://", r[key]):
+                problems.append(f"line {n}: {key} {r[key]!r} is not an http(s) URL")
+    for r in rows:
+        print(f"{r['agency']:<34}{r.get('level') or '':<11}{r.get('province') or '':<10}{r.get('portal_url') or '—':<40}"
+              f"{r.get('verified') or ''}")
+    print(f"{len(rows)} sites; " + (f"{len(problems)} problems" if problems else "registry valid"))
+    for p in problems:
+        print("  " + p, file=sys.stderr)
+    return 1 if problems else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="nianbao", description="政府信息公开工作年度报告: crawl, clean, extract, publish")
     sub = p.add_subparsers(dest="command", required=True)
@@ -307,6 +371,18 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--db", required=True)
     r.add_argument("--quiet", action="store_true")
     r.set_defaults(func=cmd_reparse)
+    cr = sub.add_parser("crawl", help="crawl the registry's portals into the database")
+    cr.add_argument("--db", required=True)
+    cr.add_argument("--sites", nargs="*", help="agency names from the registry (default: every site with a URL)")
+    cr.add_argument("--sites-file", help="a registry CSV other than crawler/sites.csv (e.g. the demo portal's)")
+    cr.add_argument("--jobdir", help="keep the crawl queue here so a killed crawl resumes")
+    cr.add_argument("--progress", action="store_true", help="print a progress line every few seconds")
+    cr.add_argument("--no-throttle", action="store_true", help="no AutoThrottle or delay (only for local benchmarks)")
+    cr.add_argument("--log-level", default="WARNING")
+    cr.set_defaults(func=cmd_crawl)
+    st = sub.add_parser("sites", help="list and validate the site registry")
+    st.add_argument("--file", help="a registry CSV (default crawler/sites.csv)")
+    st.set_defaults(func=cmd_sites)
     for name, func, helptext in (("serve", cmd_serve, "Datasette over a nianbao database"),
                                  ("demo", cmd_demo, "build the demo database from the bundled reports and serve it")):
         sp = sub.add_parser(name, help=helptext)

@@ -27,11 +27,13 @@ def registry() -> tuple[list[dict], frozenset]:
 def ingest_bytes(db: sqlite_utils.Database, data: bytes, *, source: str, url: str | None = None,
                  path: str | None = None, content_type: str | None = None, fetched_at: str | None = None,
                  http_status: int | None = None, crawl_run_id: int | None = None, site: str | None = None,
-                 registry_hosts=frozenset()) -> tuple[str, str | None, str]:
+                 registry_hosts=frozenset(), etag: str | None = None,
+                 last_modified: str | None = None) -> tuple[str, str | None, str]:
     """(page id, report revision id, status). Never raises for bad input: a page that cannot be
     decoded, cleaned or parsed is stored with the outcome that says why."""
     page_id = store_page(db, source=source, data=data, url=url, path=path, fetched_at=fetched_at,
-                         http_status=http_status, content_type=content_type, crawl_run_id=crawl_run_id, site=site)
+                         http_status=http_status, content_type=content_type, crawl_run_id=crawl_run_id, site=site,
+                         etag=etag, last_modified=last_modified)
     record = clean_and_extract(data, filename=path or url, url=url, content_type=content_type,
                                registry_hosts=registry_hosts)
     report_id, status = store_record(db, record, page_id, source, fetched_at)

@@ -72,8 +72,19 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         "id": str, "source": str, "url": str, "path": str, "fetched_at": str, "http_status": int,
         "outcome": str, "detail": str, "content_type": str, "encoding": str, "size": int, "sha256": str,
         "kind": str, "report_id": str, "report_key": str, "agency": str, "year": int, "quarantined": int,
-        "crawl_run_id": int, "site": str,
+        "crawl_run_id": int, "site": str, "etag": str, "last_modified": str,
     }, pk="id", if_not_exists=True)
+    for col in ("etag", "last_modified"):
+        if col not in db["pages"].columns_dict:
+            db["pages"].add_column(col, str)
+    db["crawl_runs"].create({"id": int, "started_at": str, "finished_at": str, "sites": str, "finish_reason": str,
+                             "pages_fetched": int, "reports_new": int, "reports_changed": int, "unchanged": int,
+                             "not_modified": int, "blocked": int, "errors": int, "off_domain": int, "robots": int,
+                             "per_site": str}, pk="id", if_not_exists=True)
+    db["crawl_run_sites"].create({"run_id": int, "site": str, "pages_fetched": int, "listing_pages": int,
+                                  "reports_found": int, "new": int, "changed": int, "unchanged": int, "linked": int,
+                                  "not_modified": int, "blocked": int, "errors": int, "off_domain": int, "robots": int,
+                                  "not_a_report": int}, pk=("run_id", "site"), if_not_exists=True)
     db["reports"].create({
         "id": str, "report_key": str, "agency_id": str, "agency": str, "year": int, "revision": int,
         "is_current": int, "removed_at": str, "format": str, "applications_layout": str, "title": str,
@@ -261,7 +272,8 @@ def _cells_parsed(record: dict) -> int:
 def store_page(db: sqlite_utils.Database, *, source: str, data: bytes, url: str | None = None,
                path: str | None = None, fetched_at: str | None = None, http_status: int | None = None,
                outcome: str = "ok", detail: str = "", content_type: str | None = None,
-               crawl_run_id: int | None = None, site: str | None = None, archive: bool = True) -> str:
+               crawl_run_id: int | None = None, site: str | None = None, archive: bool = True,
+               etag: str | None = None, last_modified: str | None = None) -> str:
     """Archive the bytes (first, before any parsing) and record the page; returns the page id."""
     digest = archive_bytes(db, data, content_type) if archive else hashlib.sha256(data).hexdigest()
     page_id = short_hash(source, digest)
@@ -269,6 +281,7 @@ def store_page(db: sqlite_utils.Database, *, source: str, data: bytes, url: str 
         "id": page_id, "source": source, "url": url, "path": path, "fetched_at": fetched_at or now(),
         "http_status": http_status, "outcome": outcome, "detail": detail, "content_type": content_type,
         "size": len(data), "sha256": digest, "crawl_run_id": crawl_run_id, "site": site,
+        "etag": etag, "last_modified": last_modified,
     }, pk="id")
     return page_id
 

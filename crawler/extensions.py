@@ -1,0 +1,106 @@
+"""Crawl bookkeeping: one `crawl_runs` row per run (and one `crawl_run_sites` row per site), and a
+progress line for interactive runs."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+
+from scrapy import signals
+from twisted.internet import task
+
+from pipelines.store import now, open_db
+
+OUTCOME_COLUMNS = ("new", "changed", "unchanged", "linked", "not_modified", "blocked", "error", "off_domain",
+                   "robots", "not_a_report")
+
+
+class CrawlRunRecorder:
+    def __init__(self, crawler):
+        self.crawler = crawler
+        self.run_id: int | None = None
+        crawler.signals.connect(self.opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def opened(self, spider):
+        db = open_db(self.crawler.settings.get("NIANBAO_DB"))
+        with db.conn:
+            self.run_id = db["crawl_runs"].insert({
+                "started_at": now(), "sites": json.dumps([s["agency"] for s in spider.sites], ensure_ascii=False),
+            }).last_pk
+        spider.run_id = self.run_id
+        db.conn.close()
+
+    def closed(self, spider, reason):
+        store = getattr(self.crawler, "nianbao_store", None)
+        stats = store.stats if store else {}
+        db = open_db(self.crawler.settings.get("NIANBAO_DB"))
+        per_site = {}
+        with db.conn:
+            for site in [s["agency"] for s in spider.sites]:
+                c = stats.get(site, {})
+                row = {
+                    "run_id": self.run_id, "site": site, "pages_fetched": c.get("fetched", 0),
+                    "listing_pages": c.get("listing", 0), "reports_found": c.get("reports", 0) + c.get("not_modified", 0),
+                    "new": c.get("new", 0), "changed": c.get("changed", 0), "unchanged": c.get("unchanged", 0),
+                    "linked": c.get("linked", 0), "not_modified": c.get("not_modified", 0),
+                    "blocked": c.get("blocked", 0), "errors": c.get("error", 0), "off_domain": c.get("off_domain", 0),
+                    "robots": c.get("robots", 0), "not_a_report": c.get("not_a_report", 0),
+                }
+                db["crawl_run_sites"].upsert(row, pk=("run_id", "site"))
+                per_site[site] = {k: v for k, v in row.items() if k not in ("run_id", "site") and v}
+            total = {k: sum(v.get(k, 0) for v in stats.values()) for k in ("fetched", *OUTCOME_COLUMNS)}
+            db["crawl_runs"].update(self.run_id, {
+                "finished_at": now(), "finish_reason": reason, "pages_fetched": total["fetched"],
+                "reports_new": total["new"], "reports_changed": total["changed"], "unchanged": total["unchanged"],
+                "not_modified": total["not_modified"], "blocked": total["blocked"], "errors": total["error"],
+                "off_domain": total["off_domain"], "robots": total["robots"],
+                "per_site": json.dumps(per_site, ensure_ascii=False),
+            })
+        db.conn.close()
+
+
+class ProgressDisplay:
+    """Every few seconds, one line on stderr per running crawl (only when stderr is a terminal, or when
+    NIANBAO_PROGRESS is set)."""
+
+    def __init__(self, crawler, interval: float):
+        self.crawler = crawler
+        self.interval = interval
+        self.loop = None
+        self.t0 = time.monotonic()
+        crawler.signals.connect(self.opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler, crawler.settings.getfloat("NIANBAO_PROGRESS_INTERVAL", 5.0))
+
+    def enabled(self) -> bool:
+        return self.crawler.settings.getbool("NIANBAO_PROGRESS") or sys.stderr.isatty()
+
+    def opened(self, spider):
+        if self.enabled():
+            self.loop = task.LoopingCall(self.show)
+            self.loop.start(self.interval, now=False)
+
+    def show(self):
+        store = getattr(self.crawler, "nianbao_store", None)
+        if not store:
+            return
+        total = {k: sum(c.get(k, 0) for c in store.stats.values()) for k in ("fetched", *OUTCOME_COLUMNS)}
+        pending = len(self.crawler.engine.slot.scheduler) if self.crawler.engine and self.crawler.engine.slot else 0
+        line = (f"[{time.monotonic() - self.t0:6.0f}s] fetched {total['fetched']}  new {total['new']}  "
+                f"changed {total['changed']}  unchanged {total['unchanged'] + total['not_modified']}  "
+                f"blocked {total['blocked']}  errors {total['error']}  queued {pending}")
+        print(line, file=sys.stderr, flush=True)
+
+    def closed(self, spider, reason):
+        if self.loop and self.loop.running:
+            self.loop.stop()
+            self.show()

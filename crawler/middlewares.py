@@ -1,0 +1,117 @@
+"""Downloader middlewares: what keeps the crawler a good citizen and alive on the real web.
+
+Each one turns a problem into a *recorded outcome* instead of a crash, a silent drop or a retry loop:
+the request's meta gets ``nianbao_outcome = (outcome, detail)`` and the spider stores a page row saying
+so (off_domain, blocked, error, not_modified). Outcomes are those of the `pages.outcome` column.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urljoin, urlsplit
+
+from scrapy.http import HtmlResponse, Response
+
+from pipelines.spam import is_gov_host
+
+OUTCOME = "nianbao_outcome"
+
+
+def mark(request, outcome: str, detail: str) -> None:
+    request.meta[OUTCOME] = (outcome, detail)
+
+
+def stub(request, status: int = 0) -> Response:
+    """A body-less response that carries the recorded outcome to the spider's callback."""
+    return HtmlResponse(url=request.url, status=status, body=b"", request=request)
+
+
+class HostGateMiddleware:
+    """Only .gov.cn hosts and the site registry's hosts are fetched; anything else is recorded
+    `off_domain` and never requested."""
+
+    def process_request(self, request, spider=None):
+        host = urlsplit(request.url).hostname or ""
+        if not is_gov_host(host, spider.allowed_hosts):
+            origin = (request.meta.get("redirect_urls") or [request.url])[0]
+            mark(request, "off_domain", f"{origin} → {request.url}: host {host} is neither .gov.cn nor in the registry")
+            return stub(request)
+        return None
+
+
+class RedirectGuardMiddleware:
+    """Sees a redirect before Scrapy follows it: a loop or an off-domain target is recorded and stopped."""
+
+    def process_response(self, request, response, spider=None):
+        if response.status not in (301, 302, 303, 307, 308) or "Location" not in response.headers:
+            return response
+        target = urljoin(request.url, response.headers["Location"].decode("latin-1"))
+        chain = list(request.meta.get("redirect_urls") or []) + [request.url]
+        host = urlsplit(target).hostname or ""
+        if target in chain:
+            request.meta["dont_redirect"] = True
+            mark(request, "error", "redirect loop: " + " → ".join(chain + [target]))
+        elif not is_gov_host(host, spider.allowed_hosts):
+            request.meta["dont_redirect"] = True
+            mark(request, "off_domain", f"{chain[0]} redirects to {target}: not followed (host {host} is outside "
+                                        ".gov.cn and the registry)")
+        return response
+
+
+CHALLENGE = [
+    (re.compile(rb"\$_ts\s*=|\$_ts\.cd|if\s*\(\s*!\s*\$_ts\s*\)"), "瑞数 dynamic-cookie challenge ($_ts)"),
+    (re.compile(rb"__jsluid|__jsl_clearance"), "加速乐 challenge (__jsluid)"),
+    (re.compile("安全验证|访问异常|请开启JavaScript|请稍候".encode()), "verification page (安全验证/访问异常)"),
+]
+
+
+class AntiBotMiddleware:
+    """WAF answers (HTTP 412 with $_ts, 加速乐 cookies, 安全验证 pages, near-empty shells) are recorded
+    `blocked` — never stored as an empty report and never retried in a loop."""
+
+    def process_response(self, request, response, spider=None):
+        if request.meta.get(OUTCOME) or response.status in (301, 302, 303, 304, 307, 308):
+            return response
+        head = response.body[:20000]
+        cookies = b" ".join(response.headers.getlist("Set-Cookie"))
+        for pattern, what in CHALLENGE:
+            if pattern.search(head) or pattern.search(cookies):
+                mark(request, "blocked", f"HTTP {response.status}: {what}")
+                return response
+        if response.status == 412:
+            mark(request, "blocked", "HTTP 412 Precondition Failed (WAF challenge)")
+        elif response.status == 200 and request.meta.get("nianbao_kind") == "report" and _near_empty(response):
+            mark(request, "blocked", f"near-empty shell ({len(response.body)} bytes, no text): a JS-rendered or "
+                                     "challenge page")
+        return response
+
+
+def _near_empty(response) -> bool:
+    ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
+    if "html" not in ctype and not response.body.lstrip()[:1] == b"<":
+        return False
+    text = re.sub(rb"<script.*?</script>|<style.*?</style>|<[^>]+>|\s+|&nbsp;", b"", response.body, flags=re.S | re.I)
+    return len(text) < 200
+
+
+class ConditionalRequestMiddleware:
+    """A weekly crawl should cost little: report pages and attachments already archived are asked for
+    with If-None-Match / If-Modified-Since; a 304 is recorded `not_modified`. Listing pages are always
+    re-read (they are how new reports are found)."""
+
+    def process_request(self, request, spider=None):
+        if request.meta.get("nianbao_kind") not in ("report", "attachment"):
+            return None
+        known = spider.validators.get(request.url)
+        if known:
+            etag, last_modified = known
+            if etag:
+                request.headers.setdefault("If-None-Match", etag)
+            if last_modified:
+                request.headers.setdefault("If-Modified-Since", last_modified)
+        return None
+
+    def process_response(self, request, response, spider=None):
+        if response.status == 304:
+            mark(request, "not_modified", "HTTP 304: unchanged since the last crawl")
+        return response

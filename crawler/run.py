@@ -1,0 +1,91 @@
+"""Run a crawl in this process: what `nianbao crawl` (and cron, or a systemd timer) calls.
+
+A crawl that is killed (even with kill -9) leaves its JOBDIR behind; the next run with the same JOBDIR
+resumes the queue, and the store's stable ids mean nothing is duplicated. A crawl that finishes removes
+its JOBDIR, so next week's run starts afresh (Scrapy's remembered requests would otherwise filter every
+page out).
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+from scrapy.crawler import CrawlerProcess
+from scrapy.settings import Settings
+
+from crawler.registry import load_sites, registry_hosts
+from pipelines.store import open_db
+
+
+def load_site_rows(sites_file: str | None, names: list[str] | None) -> list[dict]:
+    rows = load_sites(Path(sites_file)) if sites_file else load_sites()
+    # rows marked "local" (the demo portal's loopback host) only widen the host allow-list
+    rows = [r for r in rows if (r.get("portal_url") or r.get("column_url")) and r.get("verified") != "local"]
+    if names:
+        wanted = set(names)
+        rows = [r for r in rows if r["agency"] in wanted or (r.get("aliases") or "") in wanted]
+        unknown = wanted - {r["agency"] for r in rows}
+        if unknown:
+            raise SystemExit(f"nianbao crawl: unknown site(s): {', '.join(sorted(unknown))}")
+    return rows
+
+
+def validators(db_path: str) -> dict[str, tuple[str | None, str | None]]:
+    """url → (ETag, Last-Modified) of the newest archived copy that was a report or attachment."""
+    db = open_db(db_path)
+    rows = db.execute(
+        "SELECT url, etag, last_modified FROM pages WHERE url IS NOT NULL AND report_id IS NOT NULL "
+        "AND (etag IS NOT NULL OR last_modified IS NOT NULL) ORDER BY fetched_at").fetchall()
+    db.conn.close()
+    return {url: (etag, lm) for url, etag, lm in rows}
+
+
+def crawl(db_path: str, sites: list[dict], jobdir: str | None = None, overrides: dict | None = None,
+          hosts=frozenset()) -> int:
+    """Run the crawl; returns the crawl_runs id."""
+    from crawler import settings as defaults
+    from crawler.spiders.reports import ReportsSpider
+
+    settings = Settings()
+    settings.setmodule(defaults, priority="project")
+    settings.set("NIANBAO_DB", db_path, priority="cmdline")
+    if jobdir:
+        settings.set("JOBDIR", jobdir, priority="cmdline")
+    for k, v in (overrides or {}).items():
+        settings.set(k, v, priority="cmdline")
+    open_db(db_path).conn.close()  # schema first, outside the reactor
+    process = CrawlerProcess(settings, install_root_handler=True)
+    crawler = process.create_crawler(ReportsSpider)
+    process.crawl(crawler, sites=sites, registry_hosts=hosts or registry_hosts(), validators=validators(db_path))
+    process.start()
+    finished = crawler.stats.get_value("finish_reason") == "finished"
+    if jobdir and finished:
+        shutil.rmtree(jobdir, ignore_errors=True)
+    db = open_db(db_path)
+    run_id = db.execute("SELECT max(id) FROM crawl_runs").fetchone()[0]
+    db.conn.close()
+    return run_id
+
+
+def silent_sites(db_path: str, run_id: int) -> list[str]:
+    """Sites that yielded reports in an earlier run and none in this one (a changed portal, a block)."""
+    db = open_db(db_path)
+    rows = db.execute("""
+        SELECT s.site FROM crawl_run_sites s
+        WHERE s.run_id = ? AND s.reports_found = 0
+          AND EXISTS (SELECT 1 FROM crawl_run_sites p WHERE p.site = s.site AND p.run_id < ? AND p.reports_found > 0)
+    """, [run_id, run_id]).fetchall()
+    db.conn.close()
+    return [r[0] for r in rows]
+
+
+def write_sites_csv(rows: list[dict], path: str) -> None:
+    from crawler.registry import COLUMNS
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow({c: r.get(c, "") for c in COLUMNS})
