@@ -37,6 +37,11 @@ def metadata_for(db_path: str) -> dict:
     dbs = meta.get("databases", {})
     if METADATA_DB_KEY in dbs and name != METADATA_DB_KEY:
         dbs[name] = dbs.pop(METADATA_DB_KEY)
+        # dashboard charts and filters name their database too
+        for dash in (meta.get("plugins", {}).get("datasette-dashboards") or {}).values():
+            for item in [*dash.get("charts", {}).values(), *dash.get("filters", {}).values()]:
+                if item.get("db") == METADATA_DB_KEY:
+                    item["db"] = name
     return meta
 
 

@@ -30,7 +30,7 @@ SCHEMA_VERSION = 1
 TABLE_KEYS = {
     "active": [f"{r}.{c}" for fmt in ("2019", "2021") for r, cols in F.ACTIVE_COLUMNS[fmt].items() for c in cols],
     "applications": [f"{r}.{c}" for r in F.APPLICATION_LABELS for c in F.APPLICANT_COLUMNS]
-    + [f"{g}.total" for g in ("withheld", "unavailable", "declined")],
+    + [f"{g}.total" for g in ("withheld", "unavailable", "declined", "other_all")],
     "review_litigation": F.REVIEW_KEYS,
     "prose": ["active_total", "applications_received", "reviews", "lawsuits", "processing_fee_yuan"],
 }
@@ -42,6 +42,7 @@ GROUPS = {
     "unavailable": [k for k, _c, _o, _s in F.application_rows("2021") if k.startswith("unavailable_") and k != "unavailable_subtotal"],
     "declined": [k for k, _c, _o, _s in F.application_rows("2021") if k.startswith("declined_") and k != "declined_subtotal"],
 }
+OTHER_ROWS = {"2019": ["other"], "2021": ["other_no_correction", "other_unpaid_fee", "other_other"]}
 WIDE = {"active": "active_wide", "applications": "applications_wide", "review_litigation": "review_wide",
         "prose": "prose_wide"}
 
@@ -63,9 +64,12 @@ def short_hash(*parts: str, n: int = 16) -> str:
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create or upgrade every table, view and index (idempotent)."""
-    db.execute("PRAGMA journal_mode = WAL")
-    db["archive"].create({"sha256": str, "size": int, "content_type": str, "data": bytes}, pk="sha256",
-                         if_not_exists=True)
+    # a rollback journal, not WAL: the one .db file is always the whole database (downloads, immutable serving)
+    db.execute("PRAGMA journal_mode = DELETE")
+    db["archive"].create({"sha256": str, "size": int, "content_type": str, "data": bytes, "decoded_text": str},
+                         pk="sha256", if_not_exists=True)
+    if "decoded_text" not in db["archive"].columns_dict:
+        db["archive"].add_column("decoded_text", str)
     db["agencies"].create({"id": str, "name": str, "region_code": str, "province": str, "level": str,
                            "portal_url": str, "in_registry": int, "aliases": str}, pk="id", if_not_exists=True)
     db["pages"].create({
@@ -95,8 +99,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db["report_sources"].create({"report_key": str, "page_source": str, "report_id": str, "record_hash": str,
                                  "last_seen": str}, pk=("report_key", "page_source"), if_not_exists=True)
     # NUMERIC affinity: counts stay integers, amounts keep their decimals (REAL would show 32 as 32.0)
-    db.execute("""CREATE TABLE IF NOT EXISTS cells (report_id TEXT, table_name TEXT, key TEXT, value NUMERIC,
-                  raw TEXT, unparsed INTEGER, PRIMARY KEY (report_id, table_name, key))""")
+    # (its foreign key is declared here: sqlite-utils' table rewrite would turn NUMERIC into REAL)
+    db.execute("""CREATE TABLE IF NOT EXISTS cells (report_id TEXT REFERENCES reports(id), table_name TEXT, key TEXT,
+                  value NUMERIC, raw TEXT, unparsed INTEGER, PRIMARY KEY (report_id, table_name, key))""")
     db["checks"].create({"report_id": str, "rule": str, "key": str, "ok": int, "detail": str},
                         pk=("report_id", "rule", "key"), if_not_exists=True)
     db["spam_findings"].create({
@@ -113,11 +118,29 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             for c in cols:
                 if c not in t.columns_dict:
                     db.execute(f"ALTER TABLE [{WIDE[table]}] ADD COLUMN [{c}] NUMERIC")
+    _foreign_keys(db)
     if "reports_fts" not in db.table_names():
         db.execute("CREATE VIRTUAL TABLE reports_fts USING fts5(title, search_text, tokenize='unicode61')")
     _indexes(db)
     _views(db)
     db["nianbao_meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+
+
+FOREIGN_KEYS = [
+    ("reports", "page_id", "pages", "id"), ("reports", "agency_id", "agencies", "id"),
+    ("pages", "sha256", "archive", "sha256"), ("pages", "report_id", "reports", "id"),
+    ("checks", "report_id", "reports", "id"),
+    ("spam_findings", "page_id", "pages", "id"), ("spam_findings", "report_id", "reports", "id"),
+    ("report_sources", "report_id", "reports", "id"),
+]
+
+
+def _foreign_keys(db: sqlite_utils.Database) -> None:
+    """Declared (not enforced) so Datasette links a report to its page and a page to its archived bytes."""
+    wanted = [fk for fk in FOREIGN_KEYS
+              if not any(f.column == fk[1] and f.other_table == fk[2] for f in db[fk[0]].foreign_keys)]
+    if wanted:
+        db.add_foreign_keys(wanted)
 
 
 def _indexes(db: sqlite_utils.Database) -> None:
@@ -145,13 +168,14 @@ SELECT r.id AS report_id, r.agency, a.province, a.level, r.year, r.format, r.tit
        w.new_received__total AS new_requests, w.total__total AS processed,
        w.granted__total AS granted, w.partly_granted__total AS partly_granted,
        w.withheld__total AS withheld, w.unavailable__total AS unavailable, w.declined__total AS declined,
+       w.other_all__total AS other,
        v.review__total AS reviews,
        v.suit_direct__total + v.suit_after_review__total AS lawsuits,
        act.fees__amount_wan_yuan AS fees_wan_yuan,
        p.processing_fee_yuan AS processing_fee_yuan,
        (SELECT count(*) FROM checks c WHERE c.report_id = r.id AND c.ok = 0) AS failed_checks,
        (SELECT count(*) FROM spam_findings s WHERE s.report_id = r.id) AS spam_findings,
-       r.source_url
+       r.source_url, r.page_id
 FROM reports r
 LEFT JOIN agencies a ON a.id = r.agency_id
 LEFT JOIN applications_wide w ON w.report_id = r.id
@@ -300,6 +324,7 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
         page_update["detail"] = "; ".join(f"{f['kind']}: {f['text']}" for f in record["spam"]
                                           if f["action"] == "quarantined")[:500]
     db["pages"].update(page_id, page_update)
+    _keep_decoded_copy(db, record, page_id)
     _store_findings(db, record, page_id, source, None, seen_at)
     if outcome not in ("ok",) or record.get("year") is None or not record.get("agency"):
         return None, "not_a_report"
@@ -364,6 +389,10 @@ def _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id,
         parts = [apps.get(f"{r}.total") for r in rows]
         if apps:
             wide["applications"][column(f"{group}.total")] = None if any(p is None for p in parts) else sum(parts)
+    layout = record.get("applications_layout")
+    if apps and layout in OTHER_ROWS:
+        parts = [apps.get(f"{r}.total") for r in OTHER_ROWS[layout]]
+        wide["applications"]["other_all__total"] = None if any(p is None for p in parts) else sum(parts)
     if cells:
         db["cells"].insert_all(cells, pk=("report_id", "table_name", "key"), replace=True)
     for table, row in wide.items():
@@ -375,6 +404,20 @@ def _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id,
     rowid = db.execute("SELECT rowid FROM reports WHERE id = ?", [rid]).fetchone()[0]
     db.execute("INSERT INTO reports_fts (rowid, title, search_text) VALUES (?, ?, ?)",
                [rowid, bigrams(record.get("title") or ""), bigrams(text)])
+
+
+def _keep_decoded_copy(db, record, page_id) -> None:
+    """SQL cannot decode GBK: keep a UTF-8 copy of non-UTF-8 HTML/text pages so the archived page can
+    be read as text in Datasette (the bytes stay as fetched)."""
+    src = record.get("source") or {}
+    enc = (src.get("encoding") or "").lower()
+    if src.get("kind") not in ("html", "text") or not enc or enc.startswith(("utf-8", "ascii")):
+        return
+    row = db.execute("SELECT a.sha256, a.data, a.decoded_text FROM archive a JOIN pages p ON p.sha256 = a.sha256 "
+                     "WHERE p.id = ?", [page_id]).fetchone()
+    if row and row[2] is None:
+        text = row[1].decode(enc.split("+")[0], errors="replace")
+        db.execute("UPDATE archive SET decoded_text = ? WHERE sha256 = ?", [text, row[0]])
 
 
 def _store_findings(db, record, page_id, source, report_id, seen_at) -> None:

@@ -125,7 +125,7 @@ class ReportsSpider(scrapy.Spider):
         yield self._item(response, "listing")
         site = self._site(response)
         text = self.text_of(response)
-        adapter = adapter_for(response.url, text, hint=response.meta.get("cms") or None)
+        adapter = adapter_for(response.url, text, hint=response.meta.get("adapter") or response.meta.get("cms") or None)
         listing = adapter.read(response.url, text)
         for link in listing.reports:
             kind = "attachment" if ATTACHMENT.search(link.url) else "report"

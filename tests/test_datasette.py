@@ -1,0 +1,377 @@
+"""Publishing: a real `nianbao serve` over a database built from the real seeds and corpus, asserted through
+Datasette's JSON API — every canned query with the rows a journalist should get, table search, facets, CSV
+export, the database download, the archived page as inert text, the dashboards — plus the metadata rules
+(units, the two kinds of fee, unconfirmed spam never worded as fact).
+
+Data: ../shared/seeds and ../shared/corpus (see ../shared/corpus/SOURCES.md); the database is served under a
+name other than "nianbao", as `nianbao demo` (data/demo.db) does, so the metadata's re-keying is exercised.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import sqlite3
+
+import pytest
+
+from e2e.served import SHARED, Server, build_db, canned_queries, metadata
+
+SPAM_SEED = "002_a13882358a356a89.txt"  # 新巴尔虎左旗 2020: 365体育投注 substituted into the text, failing row totals
+PARAMS = {  # parameters a journalist would type; every canned query must answer these with real rows
+    "report_index": {},
+    "requests_by_agency": {"year": "2024"},
+    "refusal_rate_ranking": {},
+    "failing_checks": {},
+    "carry_over_between_years": {"agency": "平潭"},
+    "spam_findings_review": {},
+    "missing_reports": {},
+    "search_reports": {"q": "复议"},
+    "agency_year_over_year": {"agency": "平潭综合实验区"},
+    "outcome_mix_by_year": {},
+    "fees_vs_processing_fees": {},
+    "archived_page": {"report_id": "?"},  # filled in with a real id by the test
+}
+
+
+@pytest.fixture(scope="session")
+def corpus_db(tmp_path_factory):
+    return build_db(tmp_path_factory.mktemp("datasette") / "corpus.db", SHARED / "seeds", SHARED / "corpus")
+
+
+@pytest.fixture(scope="module")
+def server(corpus_db, tmp_path_factory):
+    s = Server(corpus_db, tmp_path_factory.mktemp("serve-log"))
+    yield s
+    s.stop()
+
+
+def by(rows, **match):
+    return [r for r in rows if all(r.get(k) == v for k, v in match.items())]
+
+
+def one(rows, **match):
+    found = by(rows, **match)
+    assert len(found) == 1, f"expected one row with {match}, got {len(found)}: {found[:3]}"
+    return found[0]
+
+
+def report_id(db_path, agency, year):
+    with sqlite3.connect(db_path) as con:
+        row = con.execute("SELECT id, page_id FROM reports WHERE agency = ? AND year = ? AND is_current = 1",
+                          [agency, year]).fetchone()
+    assert row, (agency, year)
+    return row
+
+
+# ── canned queries ──────────────────────────────────────────────────────────────────────────────
+
+def test_at_least_the_journalist_queries_are_published(server):
+    names = {q["name"] for q in server.json(f"/{server.db}.json")["queries"]}
+    assert set(PARAMS) <= names
+    assert len(names) >= 8
+    for name, q in canned_queries().items():
+        assert q.get("title") and q.get("description"), name
+
+
+def test_every_canned_query_runs_and_returns_rows(server, corpus_db):
+    rid, _ = report_id(corpus_db, "平潭综合实验区", 2024)
+    for name in canned_queries():
+        params = dict(PARAMS.get(name, {}))
+        if name == "archived_page":
+            params["report_id"] = rid
+        rows = server.rows(name, **params)
+        assert rows, f"{name} {params} returned no rows"
+
+
+def test_requests_by_agency_for_a_year(server):
+    rows = server.rows("requests_by_agency", year="2024")
+    assert [r["agency"] for r in rows][:2] == ["淮安市人民政府", "平潭综合实验区"]
+    assert {r["year"] for r in rows} == {2024}
+    huaian = one(rows, agency="淮安市人民政府")
+    assert (huaian["new_requests"], huaian["carried_over"], huaian["processed"], huaian["carried_forward"]) == \
+        (3119, 34, 3050, 103)
+    assert (huaian["granted"], huaian["partly_granted"], huaian["withheld"], huaian["unavailable"],
+            huaian["declined"]) == (1362, 454, 178, 781, 88)
+    assert one(rows, agency="平潭综合实验区")["new_requests"] == 218
+    assert one(rows, agency="上海市科委")["new_requests"] == 34
+    # every year when the year is left blank
+    assert {r["year"] for r in server.rows("requests_by_agency")} >= {2019, 2020, 2023, 2024, 2025}
+
+
+def test_refusal_rate_ranking(server):
+    rows = server.rows("refusal_rate_ranking")
+    top = [(r["agency"], r["year"], r["refusal_rate_pct"]) for r in rows[:3]]
+    assert top == [("洪泽区人民政府", 2023, 19.0), ("平潭综合实验区", 2024, 18.3), ("平潭综合实验区", 2019, 13.0)]
+    pingtan = one(rows, agency="平潭综合实验区", year=2024)
+    assert (pingtan["processed"], pingtan["withheld"], pingtan["declined"], pingtan["refused"]) == (218, 39, 1, 40)
+    assert all(r["processed"] >= 20 for r in rows)  # the default minimum volume
+    rates = [r["refusal_rate_pct"] for r in rows]
+    assert rates == sorted(rates, reverse=True)
+    # a report with a blank group is left out, never counted as 0 (上海市科委 2024 prints no 不予公开 rows)
+    assert not by(rows, agency="上海市科委")
+    big = server.rows("refusal_rate_ranking", min_processed="100")
+    assert [(r["agency"], r["year"]) for r in big] == [
+        ("平潭综合实验区", 2024), ("平潭综合实验区", 2025), ("淮安市人民政府", 2024), ("沐阳县人民政府", 2025)]
+    assert [(r["agency"], r["year"]) for r in server.rows("refusal_rate_ranking", year="2023")] == [
+        ("洪泽区人民政府", 2023), ("平潭综合实验区", 2023)]
+
+
+def test_failing_checks_show_the_identity_and_the_figures(server):
+    rows = server.rows("failing_checks", agency="新巴尔虎左旗")
+    assert {(r["agency"], r["year"]) for r in rows} == {("新巴尔虎左旗", 2020)}
+    row_total = by(rows, rule="row_total")
+    assert {r["key"] for r in row_total} == {"granted", "partly_granted", "withheld_internal_affairs",
+                                             "unavailable_not_held", "other"}
+    granted = one(row_total, key="granted")
+    assert granted["detail"] == "0 ≠ 1 + 0 + 0 + 0 + 0 + 0"
+    assert "总计列 = 六类申请人之和" in granted["identity"] and "予以公开" in granted["key_label"]
+    assert one(rows, rule="results_sum")["detail"].startswith("17 ≠ 0 + 0")
+    everything = server.rows("failing_checks")
+    assert {(r["agency"], r["year"]) for r in everything} == {
+        ("阿拉善盟行政公署", 2019), ("平潭综合实验区", 2013), ("新巴尔虎左旗", 2020), ("洪泽区人民政府", 2023)}
+    hongze = by(everything, agency="洪泽区人民政府")
+    assert {(r["rule"], r["detail"]) for r in hongze} == {
+        ("review_total", "0 ≠ 10 + 1 + 0 + 0"), ("suit_after_review_total", "0 ≠ 5 + 0 + 0 + 0")}
+    assert one(everything, agency="阿拉善盟行政公署", key="natural_person")["detail"] == "8 + 0 ≠ 9 + 0"
+
+
+def test_carry_over_between_the_pingtan_years(server):
+    rows = server.rows("carry_over_between_years", agency="平潭")
+    assert [(r["previous_year"], r["year"]) for r in rows] == [
+        (2018, 2019), (2019, 2020), (2020, 2021), (2021, 2022), (2022, 2023), (2023, 2024), (2024, 2025)]
+    pair = one(rows, year=2022)
+    assert (pair["previous_carried_forward"], pair["carried_over"], pair["difference"]) == (1, 1, 0)
+    assert pair["status"].startswith("一致")
+    assert one(rows, year=2019)["status"].startswith("无法核对")  # 2018 is a legacy report: no carried_forward
+    assert not [r for r in rows if r["status"].startswith("不一致")]
+    # agrees with the store's own view of mismatches
+    assert server.rows("carry_over_mismatches") == []
+
+
+def test_spam_findings_are_listed_as_unconfirmed(server):
+    rows = server.rows("spam_findings_review")
+    assert rows and {r["agency"] for r in rows} == {"新巴尔虎左旗"}
+    assert {r["found_text"] for r in rows} == {"365体育投注"}
+    assert {r["location"] for r in rows} == {"char 493 (line 9) of the decoded page",
+                                              "char 3801 (line 692) of the decoded page"}
+    for r in rows:
+        assert r["status"].startswith("未核实"), r["status"]
+        assert "已核实" not in r["status"]
+        assert r["source_link"].startswith("[存档原文")
+    q = canned_queries()["spam_findings_review"]
+    assert "未核实" in q["title"] and "不能作为事实或指控" in q["description"]
+
+
+def test_missing_reports(server):
+    gaps = server.rows("missing_reports")
+    pingtan = by(gaps, agency="平潭综合实验区")
+    assert [(r["missing_year"], r["gap"][:6]) for r in pingtan] == [
+        (2014, "序列中间缺失"), (2015, "序列中间缺失"), (2016, "序列中间缺失"), (2017, "序列中间缺失")]
+    assert one(gaps, agency="巴青县", missing_year=2020)["gap"].startswith("最近年份缺失")
+    in_2020 = {r["agency"] for r in server.rows("missing_reports", year="2020")}
+    assert {"巴青县", "阿拉善盟行政公署", "淮安市人民政府"} <= in_2020
+    assert not in_2020 & {"平潭综合实验区", "新巴尔虎左旗"}  # both have a 2020 report
+
+
+def test_full_text_search_with_snippets(server):
+    rows = server.rows("search_reports", q="复议")
+    assert len(rows) >= 10
+    assert all("【复议】" in r["snippet"] and r["hits"] >= 1 for r in rows)
+    longer = server.rows("search_reports", q="信息处理费")  # a five-character word through the bigram index
+    assert {r["agency"] for r in longer} >= {"平潭综合实验区", "淮安市人民政府"}
+    assert all("【信息处理费】" in r["snippet"] for r in longer if r["hits"])
+    both = server.rows("search_reports", q="信息处理费 闽财非税函")
+    assert [(r["agency"], r["year"]) for r in both] == [("平潭综合实验区", 2021)]
+    assert server.rows("search_reports", q="") == []
+    assert server.rows("search_reports", q='"') == []
+
+
+def test_one_agency_year_over_year(server):
+    rows = server.rows("agency_year_over_year", agency="平潭综合实验区")
+    assert [r["year"] for r in rows] == [2013, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025]
+    recent = {r["year"]: r for r in rows if r["year"] >= 2019}
+    assert [recent[y]["new_requests"] for y in range(2019, 2026)] == [23, None, 70, 74, 81, 218, 154]
+    assert [recent[y]["processed"] for y in range(2019, 2026)] == [23, None, 69, 75, 81, 218, 148]
+    assert (recent[2024]["previous_year"], recent[2024]["change_in_new_requests"]) == (2023, 137)
+    assert recent[2025]["change_in_new_requests"] == -64
+    assert recent[2024]["fees_wan_yuan"] == 18651.06 and recent[2024]["processing_fee_yuan"] == 0
+    assert recent[2021]["active_total"] == 2645 and recent[2024]["refusal_rate_pct"] == 18.3
+
+
+def test_outcome_mix_and_the_two_fees(server):
+    mix = {r["year"]: r for r in server.rows("outcome_mix_by_year")}
+    assert (mix[2024]["granted"], mix[2024]["processed"]) == (1362 + 71 + 9, 3050 + 218 + 35)
+    fees = one(server.rows("fees_vs_processing_fees"), agency="淮安市人民政府")
+    assert (fees["fees_wan_yuan"], fees["processing_fee_yuan"]) == (96171.6, 3940)
+    assert "3940" in fees["processing_fee_evidence"]
+
+
+# ── every report links to its archived page, shown inert ─────────────────────────────────────────
+
+def test_every_report_links_to_its_archived_page(server, corpus_db):
+    index = server.rows("report_index")
+    summary = server.rows("report_summary", _size="max")
+    assert len(index) == len(summary) == 18
+    with sqlite3.connect(corpus_db) as con:
+        sha = dict(con.execute("SELECT id, sha256 FROM pages"))
+    for r in index:
+        m = re.fullmatch(r"\[存档原文 archived page\]\(archived_page\?page_id=([0-9a-f]+)\)", r["source_link"])
+        assert m, r["source_link"]
+        head = server.rows("archived_page", page_id=m.group(1))[0]
+        assert head["line"] == 0 and sha[m.group(1)] in head["content"]
+        assert head["download_link"].endswith(f"(archive/{sha[m.group(1)]}.blob?_blob_column=data)")
+
+
+def test_archived_page_shows_the_raw_text_and_downloads_the_bytes(server, corpus_db):
+    rid, page_id = report_id(corpus_db, "新巴尔虎左旗", 2020)
+    rows = server.rows("archived_page", report_id=rid)
+    lines = {(r["line"], r["part"]): r["content"] for r in rows}
+    # the spam finding's location ("line 692") is that line of the archived page, spam as it was found
+    assert "以365体育投注新时代中国特色社会主义思想" in lines[(692, 1)]
+    with sqlite3.connect(corpus_db) as con:
+        digest, data = con.execute("SELECT a.sha256, a.data FROM pages p JOIN archive a ON a.sha256 = p.sha256 "
+                                   "WHERE p.id = ?", [page_id]).fetchone()
+    text = data.decode("utf-8").split("\n")
+    assert [lines[(n, 1)] for n in (1, 2, 3)] == [t.rstrip("\r") for t in text[:3]]
+    status, headers, body = server.get(f"/{server.db}/archive/{digest}.blob", {"_blob_column": "data"})
+    assert status == 200 and hashlib.sha256(body).hexdigest() == digest
+    assert headers["content-disposition"].startswith("attachment")
+    assert headers["content-type"] == "application/binary" and headers["x-content-type-options"] == "nosniff"
+    # a long HTML page pages through from_line; PDF reports show their extracted text
+    html_rid, _ = report_id(corpus_db, "平潭综合实验区", 2022)
+    page1 = server.rows("archived_page", report_id=html_rid)
+    assert len(page1) == 1000 and page1[-1]["line"] < 1000
+    page2 = server.rows("archived_page", report_id=html_rid, from_line=str(page1[-1]["line"] + 1))
+    assert page2[1]["line"] == page1[-1]["line"] + 1 and "</html>" in page2[-1]["content"]
+    pdf_rid, _ = report_id(corpus_db, "洪泽区人民政府", 2023)
+    pdf = server.rows("archived_page", report_id=pdf_rid)
+    assert "extracted text" in pdf[0]["content"] and pdf[1]["content"] == "洪泽区人民政府"
+
+
+# ── Datasette's own features ───────────────────────────────────────────────────────────────────
+
+@pytest.mark.parametrize("word", ["复议", "诉讼", "公开"])
+def test_table_search_finds_two_character_words(server, word):
+    data = server.json(f"/{server.db}/reports.json", _search=word, _shape="objects", _col="agency")
+    assert data["filtered_table_rows_count"] >= 10, word
+
+
+def test_facets(server):
+    data = server.json(f"/{server.db}/report_summary.json", _size="0")
+    facets = {name: {i["value"]: i["count"] for i in f["results"]} for name, f in data["facet_results"].items()}
+    assert set(facets) == {"year", "format", "province", "level"}
+    assert facets["province"]["福建省"] == 9 and facets["province"]["江苏省"] == 3
+    assert facets["format"] == {"2021": 10, "2019": 5, "legacy": 3}
+    assert facets["year"][2024] == 4
+    filtered = server.json(f"/{server.db}/report_summary.json", province="福建省", _shape="objects", _col="agency")
+    assert {r["agency"] for r in filtered["rows"]} == {"平潭综合实验区"} and len(filtered["rows"]) == 9
+    reports = server.json(f"/{server.db}/reports.json", _size="0")
+    assert {"year", "format"} <= set(reports["facet_results"])
+    agencies = server.json(f"/{server.db}/agencies.json", _size="0")
+    assert {"province", "level"} <= set(agencies["facet_results"])
+
+
+def test_csv_export_of_a_canned_query(server):
+    status, headers, body = server.get(f"/{server.db}/refusal_rate_ranking.csv", {"_size": "max", "_dl": "1"})
+    assert status == 200 and "attachment" in headers.get("content-disposition", "")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+    assert (rows[0]["agency"], rows[0]["year"], rows[0]["refusal_rate_pct"]) == ("洪泽区人民政府", "2023", "19.0")
+    assert len(rows) == len(server.rows("refusal_rate_ranking"))
+
+
+def test_database_download(server, tmp_path):
+    status, headers, body = server.get(f"/{server.db}.db")
+    assert status == 200 and body.startswith(b"SQLite format 3\x00")
+    (tmp_path / "download.db").write_bytes(body)
+    with sqlite3.connect(tmp_path / "download.db") as con:
+        assert con.execute("SELECT count(*) FROM reports").fetchone()[0] == 18
+        assert con.execute("SELECT count(*) FROM archive").fetchone()[0] >= 18
+
+
+# ── dashboards ─────────────────────────────────────────────────────────────────────────────────
+
+def dashboard_sql(sql: str) -> str:
+    return re.sub(r"\[\[.*?\]\]", "", sql)  # the optional filter clauses, as datasette-dashboards drops them
+
+
+def test_dashboard_charts_query_the_served_database(server):
+    from pipelines.publish import metadata_for
+
+    overview = metadata_for(str(server.db_path))["plugins"]["datasette-dashboards"]["overview"]
+    wrong = sorted(({c["db"] for c in overview["charts"].values() if "db" in c}
+                    | {f["db"] for f in overview["filters"].values() if "db" in f}) - {server.db})
+    assert not wrong, (
+        f"the dashboard queries database(s) {wrong} but the served database is {server.db!r}: "
+        "pipelines/publish.metadata_for must re-key plugins.datasette-dashboards.*.charts.*.db and "
+        "*.filters.*.db to the served database, as it re-keys `databases`")
+    status, _, body = server.get("/-/dashboards/overview")
+    assert status == 200, body[:300]
+    titles = [c["title"] for c in overview["charts"].values()]
+    assert any("Requests received by year" in t for t in titles) and any("Outcome mix" in t for t in titles)
+    for slug, chart in overview["charts"].items():
+        if chart["library"] == "markdown":
+            continue
+        rows = server.json(f"/{server.db}.json", sql=dashboard_sql(chart["query"]), _shape="objects")["rows"]
+        assert rows, slug
+
+
+def test_outcome_mix_chart_data(server):
+    chart = metadata()["plugins"]["datasette-dashboards"]["overview"]["charts"]["outcome-mix"]
+    rows = server.json(f"/{server.db}.json", sql=dashboard_sql(chart["query"]), _shape="objects")["rows"]
+    assert set(rows[0]) == {"year", "予以公开", "部分公开", "不予公开", "无法提供", "不予处理", "其他处理"}
+    y2024 = one(rows, year=2024)
+    assert (y2024["予以公开"], y2024["不予公开"], y2024["不予处理"]) == (1362 + 71 + 9, 178 + 39, 88 + 1)
+
+
+# ── metadata rules ─────────────────────────────────────────────────────────────────────────────
+
+def test_every_wide_column_is_described_with_its_unit():
+    from pipelines.store import TABLE_KEYS, WIDE, column
+
+    tables = metadata()["databases"]["nianbao"]["tables"]
+    for table, keys in TABLE_KEYS.items():
+        described = tables[WIDE[table]]["columns"]
+        missing = [column(k) for k in keys if column(k) not in described]
+        assert not missing, f"{WIDE[table]}: no description for {missing}"
+        for k in keys:
+            assert re.search(r"单位：|单位:", described[column(k)]), (table, k)
+
+
+def test_the_two_fees_are_kept_apart():
+    tables = metadata()["databases"]["nianbao"]["tables"]
+    fees = tables["active_wide"]["columns"]["fees__amount_wan_yuan"]
+    proc = tables["prose_wide"]["columns"]["processing_fee_yuan"]
+    assert fees.startswith("表二 主动公开：行政事业性收费") and "万元" in fees and "不是向信息公开申请人收取的信息处理费" in fees
+    assert proc.startswith("正文第六部分所述信息处理费") and "单位：元" in proc and "不是表二的行政事业性收费" in proc
+    summary = tables["report_summary"]["columns"]
+    assert "行政事业性收费" in summary["fees_wan_yuan"] and "万元" in summary["fees_wan_yuan"]
+    assert "信息处理费" in summary["processing_fee_yuan"] and "单位：元" in summary["processing_fee_yuan"]
+    assert "不是信息处理费" in summary["fees_wan_yuan"] and "不是行政事业性收费" in summary["processing_fee_yuan"]
+
+
+def test_nothing_from_the_data_is_rendered_as_html():
+    meta = metadata()
+    # datasette-render-markdown: only the constant link columns of the canned queries, never the default pattern
+    md = meta["plugins"]["datasette-render-markdown"]
+    assert md["patterns"] == [] and set(md["columns"]) == {"source_link", "download_link"}
+    for name, q in canned_queries().items():
+        for col in re.findall(r"AS (\w+_link)\b", q["sql"]):
+            assert col in md["columns"], (name, col)
+    # datasette-dashboards' table/metric/map charts write cells with innerHTML: Vega-Lite (SVG text) only
+    for slug, chart in meta["plugins"]["datasette-dashboards"]["overview"]["charts"].items():
+        assert chart["library"] in ("vega-lite", "markdown"), slug
+    reports = meta["databases"]["nianbao"]["tables"]["reports"]
+    assert (reports["fts_table"], reports["fts_pk"]) == ("reports_fts", "rowid")
+
+
+def test_every_published_table_and_view_is_described(corpus_db):
+    tables = metadata()["databases"]["nianbao"]["tables"]
+    with sqlite3.connect(corpus_db) as con:
+        names = [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view') "
+                                           "AND name NOT LIKE 'reports_fts%' AND name NOT LIKE 'sqlite_%'")]
+    missing = [n for n in names if not (tables.get(n, {}).get("title") and
+                                        (tables[n].get("description") or tables[n].get("description_html")))]
+    assert not missing, f"datasette_metadata.json has no title/description for {missing}"
