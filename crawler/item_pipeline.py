@@ -12,25 +12,26 @@ from pipelines.store import now, open_db, store_page
 class StorePipeline:
     """Writes pages, archive, reports and findings; counts outcomes per site for `crawl_runs`."""
 
-    def __init__(self, db_path: str):
+    def __init__(self, db_path: str, crawler=None):
         self.db_path = db_path
+        self.crawler = crawler
         self.db = None
         self.stats: dict[str, Counter] = defaultdict(Counter)
 
     @classmethod
     def from_crawler(cls, crawler):
-        obj = cls(crawler.settings.get("NIANBAO_DB"))
+        obj = cls(crawler.settings.get("NIANBAO_DB"), crawler)
         crawler.nianbao_store = obj
         return obj
 
-    def open_spider(self, spider=None):
+    def open_spider(self):
         self.db = open_db(self.db_path)
 
-    def close_spider(self, spider=None):
+    def close_spider(self):
         if self.db is not None:
             self.db.conn.commit()
 
-    def process_item(self, item, spider=None):
+    def process_item(self, item):
         site = item.get("site") or ""
         kind = item["kind"]
         outcome = item.get("outcome") or "ok"
@@ -51,7 +52,7 @@ class StorePipeline:
             _, report_id, status = ingest_bytes(
                 self.db, item["body"], source=item["url"], url=item["url"], content_type=item.get("content_type"),
                 fetched_at=fetched_at, http_status=item.get("status"), crawl_run_id=item.get("run_id"), site=site,
-                registry_hosts=spider.allowed_hosts, etag=item.get("etag"), last_modified=item.get("last_modified"))
+                registry_hosts=self.crawler.spider.allowed_hosts, etag=item.get("etag"), last_modified=item.get("last_modified"))
         self.stats[site][status] += 1
         if report_id:
             self.stats[site]["reports"] += 1

@@ -17,6 +17,21 @@ from pipelines.spam import is_gov_host
 OUTCOME = "nianbao_outcome"
 
 
+class _WithSpider:
+    """Scrapy ≥ 2.13 no longer passes the spider to middleware methods: keep the crawler instead."""
+
+    def __init__(self, crawler=None):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    @property
+    def spider(self):
+        return self.crawler.spider
+
+
 def mark(request, outcome: str, detail: str) -> None:
     request.meta[OUTCOME] = (outcome, detail)
 
@@ -26,36 +41,42 @@ def stub(request, status: int = 0) -> Response:
     return HtmlResponse(url=request.url, status=status, body=b"", request=request)
 
 
-class HostGateMiddleware:
+class HostGateMiddleware(_WithSpider):
     """Only .gov.cn hosts and the site registry's hosts are fetched; anything else is recorded
     `off_domain` and never requested."""
 
-    def process_request(self, request, spider=None):
+    def process_request(self, request):
         host = urlsplit(request.url).hostname or ""
-        if not is_gov_host(host, spider.allowed_hosts):
+        if not is_gov_host(host, self.spider.allowed_hosts):
             origin = (request.meta.get("redirect_urls") or [request.url])[0]
             mark(request, "off_domain", f"{origin} → {request.url}: host {host} is neither .gov.cn nor in the registry")
             return stub(request)
         return None
 
 
-class RedirectGuardMiddleware:
+class RedirectGuardMiddleware(_WithSpider):
     """Sees a redirect before Scrapy follows it: a loop or an off-domain target is recorded and stopped."""
 
-    def process_response(self, request, response, spider=None):
+    def process_response(self, request, response):
         if response.status not in (301, 302, 303, 307, 308) or "Location" not in response.headers:
             return response
         target = urljoin(request.url, response.headers["Location"].decode("latin-1"))
         chain = list(request.meta.get("redirect_urls") or []) + [request.url]
         host = urlsplit(target).hostname or ""
         if target in chain:
-            request.meta["dont_redirect"] = True
+            self._stop(request, response)
             mark(request, "error", "redirect loop: " + " → ".join(chain + [target]))
-        elif not is_gov_host(host, spider.allowed_hosts):
-            request.meta["dont_redirect"] = True
+        elif not is_gov_host(host, self.spider.allowed_hosts):
+            self._stop(request, response)
             mark(request, "off_domain", f"{chain[0]} redirects to {target}: not followed (host {host} is outside "
                                         ".gov.cn and the registry)")
         return response
+
+    @staticmethod
+    def _stop(request, response) -> None:
+        """Not followed, and delivered to the spider (to be recorded) rather than filtered as a non-200."""
+        request.meta["dont_redirect"] = True
+        request.meta["handle_httpstatus_list"] = list(request.meta.get("handle_httpstatus_list") or []) + [response.status]
 
 
 CHALLENGE = [
@@ -65,11 +86,11 @@ CHALLENGE = [
 ]
 
 
-class AntiBotMiddleware:
+class AntiBotMiddleware(_WithSpider):
     """WAF answers (HTTP 412 with $_ts, 加速乐 cookies, 安全验证 pages, near-empty shells) are recorded
     `blocked` — never stored as an empty report and never retried in a loop."""
 
-    def process_response(self, request, response, spider=None):
+    def process_response(self, request, response):
         if request.meta.get(OUTCOME) or response.status in (301, 302, 303, 304, 307, 308):
             return response
         head = response.body[:20000]
@@ -94,15 +115,15 @@ def _near_empty(response) -> bool:
     return len(text) < 200
 
 
-class ConditionalRequestMiddleware:
+class ConditionalRequestMiddleware(_WithSpider):
     """A weekly crawl should cost little: report pages and attachments already archived are asked for
     with If-None-Match / If-Modified-Since; a 304 is recorded `not_modified`. Listing pages are always
     re-read (they are how new reports are found)."""
 
-    def process_request(self, request, spider=None):
+    def process_request(self, request):
         if request.meta.get("nianbao_kind") not in ("report", "attachment"):
             return None
-        known = spider.validators.get(request.url)
+        known = self.spider.validators.get(request.url)
         if known:
             etag, last_modified = known
             if etag:
@@ -111,7 +132,7 @@ class ConditionalRequestMiddleware:
                 request.headers.setdefault("If-Modified-Since", last_modified)
         return None
 
-    def process_response(self, request, response, spider=None):
+    def process_response(self, request, response):
         if response.status == 304:
             mark(request, "not_modified", "HTTP 304: unchanged since the last crawl")
         return response

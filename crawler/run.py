@@ -21,8 +21,10 @@ from pipelines.store import open_db
 
 def load_site_rows(sites_file: str | None, names: list[str] | None) -> list[dict]:
     rows = load_sites(Path(sites_file)) if sites_file else load_sites()
-    # rows marked "local" (the demo portal's loopback host) only widen the host allow-list
-    rows = [r for r in rows if (r.get("portal_url") or r.get("column_url")) and r.get("verified") != "local"]
+    rows = [r for r in rows if r.get("portal_url") or r.get("column_url")]
+    if not sites_file:
+        # in the project registry, a "local" row (the demo portal's loopback host) only widens the host allow-list
+        rows = [r for r in rows if r.get("verified") != "local"]
     if names:
         wanted = set(names)
         rows = [r for r in rows if r["agency"] in wanted or (r.get("aliases") or "") in wanted]

@@ -26,6 +26,7 @@ REDIRECT_MAX_TIMES = 5
 
 COOKIES_ENABLED = False                # challenge cookies are not minted: a WAF page is recorded blocked
 TELNETCONSOLE_ENABLED = False
+REMOTE_CONTROL_ENABLED = False         # Scrapy's remote-control HTTP port: never open a listening port
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 

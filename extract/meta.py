@@ -37,6 +37,8 @@ def find_title(lines: list[str], doc_title: str | None) -> str | None:
 
 def _clean_title(title: str) -> str:
     title = re.sub(r"\s*[-_|].{0,30}(?:网|门户|政府网站)$", "", title.strip())
+    # TRS <title>s append the column and the site: '…年度报告_政府信息公开年报_示例市人民政府'
+    title = re.sub(r"(?<=报告|年报)\s*[_|–—-].*$", "", title)
     # PDF text puts spaces around digits ('2024 年上海市…'); spaces between two names are printed ones.
     return re.sub(r"(?<=\d)\s+(?=[\u4e00-\u9fff])|(?<=[\u4e00-\u9fff])\s+(?=\d)", "", title).strip()
 

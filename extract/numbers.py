@@ -17,7 +17,7 @@ WHITESPACE = re.compile(r"\s+")
 
 def squash(text: str | None) -> str:
     """Cell text without spaces (numbers split across <span>s or lines come back together)."""
-    return WHITESPACE.sub("", text or "").replace(",", "")
+    return WHITESPACE.sub("", text or "").replace(",", "").replace("，", "")  # thousands separators
 
 
 def is_blank(text: str | None) -> bool:

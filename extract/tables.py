@@ -25,7 +25,7 @@ from extract.numbers import WHITESPACE, is_blank, parse_amount_yuan, parse_numbe
 from extract.splitting import candidates, solve
 
 SEP = "\x1f"
-TOKEN = re.compile(r"[+-]?\d+(?:\.\d+)?(?:亿元|万元|元|亿|万)?|—+(?=[\s\x1f|]|$)|-(?=[\s\x1f|]|$)|/(?=[\s\x1f|]|$)")
+TOKEN = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:亿元|万元|元|亿|万)?|[+-]?\d+(?:\.\d+)?(?:亿元|万元|元|亿|万)?|—+(?=[\s\x1f|]|$)|-(?=[\s\x1f|]|$)|/(?=[\s\x1f|]|$)")
 SEPARATORS = re.compile(r"[\s\x1f|]*")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -141,7 +141,8 @@ def _grid_values(flat: Flat, i: int, j: int, n: int) -> Read:
             break
     raw = " | ".join(originals)
     if len(texts) == n and all(is_blank(t) or TOKEN.fullmatch(WHITESPACE.sub("", t)) for t in texts):
-        return Read(tokens=[WHITESPACE.sub("", o) if not is_blank(o) else "" for o in originals], raw=raw)
+        return Read(tokens=[WHITESPACE.sub("", o).replace("，", ",") if not is_blank(o) else "" for o in originals],
+                    raw=raw)
     digits = [WHITESPACE.sub("", t) for t in texts if not is_blank(t)]
     if 0 < len(texts) < n and all(d.isdigit() for d in digits) and len(digits) == len(texts):
         return Read(fused=digits, raw=raw)

@@ -111,3 +111,24 @@ def test_report_page_whose_tables_are_images_is_no_tables():
     html = re.sub(r"<table.*?</table>", '<img src="table.png">', html, flags=re.S)
     rec = extract_bytes(html.encode(), filename="p.html")
     assert rec["outcome"] == "no_tables" and rec["year"] == 2024 and rec["format"] == "2021"
+
+
+def test_more_ways_reports_say_no_fee_and_zero_cases():
+    assert find_prose("2016年，未收取任何费用。")[0] == {"processing_fee_yuan": 0}
+    assert find_prose("本年度没有收取信息处理费。")[0] == {"processing_fee_yuan": 0}
+    assert find_prose("本年度新收政府信息公开申请12件。")[0] == {"applications_received": 12}
+    assert find_prose("本年度行政复议和行政诉讼均为0件。")[0] == {"reviews": 0, "lawsuits": 0}
+
+
+def test_trs_title_suffix_and_thousands_separator():
+    html = ("<html><head><title>示例市人民政府2023年政府信息公开工作年度报告_政府信息公开年报_示例市人民政府</title></head>"
+            "<body><p>二、主动公开政府信息情况</p><table><tr><td colspan=4>第二十条第（五）项</td></tr>"
+            "<tr><td>信息内容</td><td colspan=3>本年处理决定数量</td></tr>"
+            "<tr><td>行政许可</td><td colspan=3>7,801</td></tr><tr><td>行政处罚</td><td colspan=3>1，036</td></tr>"
+            "<tr><td colspan=4>第二十条第（八）项</td></tr><tr><td>信息内容</td><td colspan=3>本年收费金额（单位：万元）</td></tr>"
+            "<tr><td>行政事业性收费</td><td colspan=3>1,234.5</td></tr></table></body></html>")
+    rec = extract_bytes(html.encode(), filename="t.html")
+    assert rec["title"] == "示例市人民政府2023年政府信息公开工作年度报告"
+    assert rec["active"]["licensing.decisions"] == 7801 and rec["active"]["penalty.decisions"] == 1036
+    assert rec["active"]["fees.amount_wan_yuan"] == 1234.5
+    assert rec["unparsed"] == []

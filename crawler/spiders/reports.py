@@ -21,6 +21,7 @@ from extract.encoding import charset_from_content_type, decode
 from pipelines.store import now
 
 REQUIRED = ("agency",)
+HANDLED_STATUSES = [s for s in range(300, 600) if s not in (301, 302, 303, 307, 308)]
 LINK = re.compile(r"""<a\b[^>]*?href\s*=\s*["']?([^"' >]+)["' >][^>]*>(.*?)</a>""", re.I | re.S)
 
 
@@ -53,8 +54,10 @@ class ReportsSpider(scrapy.Spider):
 
     # ── requests ────────────────────────────────────────────────────────────────────────────────
     def _meta(self, site: dict, kind: str, **extra) -> dict:
+        # every status reaches the callback (to be recorded) except redirects, which Scrapy follows — through
+        # the RedirectGuard, which stops loops and off-domain targets
         return {"site": site["agency"], "cms": site.get("cms") or "", "nianbao_kind": kind,
-                "handle_httpstatus_all": True, **extra}
+                "handle_httpstatus_list": HANDLED_STATUSES, **extra}
 
     def _request(self, url: str, site: dict, kind: str, callback, **kw):
         return Request(url, callback=callback, errback=self.failed, meta=self._meta(site, kind), **kw)
