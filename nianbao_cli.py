@@ -5,7 +5,8 @@
     nianbao ingest PATH... --db DB    files or folders → archive → clean → extract → store (SQLite)
     nianbao reparse --db DB           rebuild every record from the archived bytes, without recrawling
     nianbao serve --db DB             Datasette over the database (immutable, 127.0.0.1)
-    nianbao demo [--no-serve] --db DB the bundled example reports → a database → Datasette
+    nianbao demo [--no-serve] --db DB crawl the offline demo portal (+ bundled real reports) → a database → Datasette
+    nianbao demo-portal [--port N]    serve the offline demo portal on 127.0.0.1
     nianbao crawl [--sites …] --db DB  crawl the registry's portals (what cron or a systemd timer runs)
     nianbao sites [--check]            list and validate the site registry
 
@@ -272,20 +273,65 @@ def cmd_serve(args) -> int:
 
 
 def cmd_demo(args) -> int:
+    """The offline demo: serve the demo portal on 127.0.0.1, crawl it with the real spider, add the bundled
+    real example reports, then serve the database (unless --no-serve)."""
+    import subprocess
+    import tempfile
+
+    from crawler.demo_portal import DemoPortal
+    from crawler.run import write_sites_csv
     from pipelines.ingest import ingest_paths
     from pipelines.store import open_db
 
     root = Path(__file__).resolve().parent
-    Path(args.db).parent.mkdir(parents=True, exist_ok=True)
-    if Path(args.db).exists():
-        Path(args.db).unlink()
-    db = open_db(args.db)
+    db_path = Path(args.db)
+    db_path.parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", "-journal", "-wal", "-shm"):
+        Path(str(db_path) + suffix).unlink(missing_ok=True)
+    portal = DemoPortal(size=args.size).start()
+    print(f"demo portal: {portal.base_url}/ ({len(portal.sites())} sites)", file=sys.stderr)
+    try:
+        with tempfile.TemporaryDirectory(prefix="nianbao-demo-") as tmp:
+            sites_csv = str(Path(tmp) / "sites.csv")
+            write_sites_csv(portal.sites(), sites_csv)
+            crawl = subprocess.run([sys.executable, "-m", "nianbao_cli", "crawl", "--sites-file", sites_csv,
+                                    "--db", str(db_path), "--no-throttle"] + ([] if args.quiet else ["--progress"]),
+                                   cwd=root)
+            if crawl.returncode not in (0, 3):
+                print(f"nianbao demo: the crawl failed (exit {crawl.returncode})", file=sys.stderr)
+                return crawl.returncode
+    finally:
+        portal.stop()
+    db = open_db(str(db_path))
     counts = ingest_paths(db, [str(root / "demo" / "reports")], progress=_progress(args.quiet))
-    print("demo database: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f" → {args.db}")
+    reports = db.execute("SELECT count(*) FROM report_summary").fetchone()[0]
+    print(f"demo database: {reports} published reports (crawl + {sum(counts.values())} bundled real documents) "
+          f"→ {db_path}")
     db.conn.close()
     if args.no_serve:
         return 0
     return cmd_serve(args)
+
+
+def cmd_demo_portal(args) -> int:
+    import time
+
+    from crawler.demo_portal import DemoPortal
+
+    corpus = args.corpus
+    portal = DemoPortal(size=args.size, port=args.port, corpus_dir=corpus).start()
+    print(f"demo portal at {portal.base_url}/ — sites:")
+    for site in portal.sites():
+        print(f"  {site['agency']:<14} {site.get('column_url') or site['portal_url']}")
+    print("Ctrl-C stops.")
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        portal.stop()
+    return 0
 
 
 def cmd_crawl(args) -> int:
@@ -380,6 +426,11 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--no-throttle", action="store_true", help="no AutoThrottle or delay (only for local benchmarks)")
     cr.add_argument("--log-level", default="WARNING")
     cr.set_defaults(func=cmd_crawl)
+    dp = sub.add_parser("demo-portal", help="serve the offline demo portal on 127.0.0.1 until Ctrl-C")
+    dp.add_argument("--port", type=int, default=8700)
+    dp.add_argument("--size", type=int, default=1)
+    dp.add_argument("--corpus", help="also mount real corpus pages from this folder (tests do)")
+    dp.set_defaults(func=cmd_demo_portal)
     st = sub.add_parser("sites", help="list and validate the site registry")
     st.add_argument("--file", help="a registry CSV (default crawler/sites.csv)")
     st.set_defaults(func=cmd_sites)
@@ -392,6 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--quiet", action="store_true")
         if name == "demo":
             sp.add_argument("--no-serve", action="store_true", help="build the database only")
+            sp.add_argument("--size", type=int, default=1, help="scale of the generated portal")
         sp.set_defaults(func=func)
     return p
 

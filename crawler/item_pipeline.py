@@ -56,4 +56,7 @@ class StorePipeline:
         self.stats[site][status] += 1
         if report_id:
             self.stats[site]["reports"] += 1
+            if item.get("etag") or item.get("last_modified"):
+                # a later request for the same URL in this run (a resumed queue) is conditional too
+                self.crawler.spider.validators[item["url"]] = (item.get("etag"), item.get("last_modified"))
         return item

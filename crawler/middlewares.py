@@ -10,11 +10,13 @@ from __future__ import annotations
 import re
 from urllib.parse import urljoin, urlsplit
 
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobots
 from scrapy.http import HtmlResponse, Response
 
 from pipelines.spam import is_gov_host
 
 OUTCOME = "nianbao_outcome"
+DUPLICATE = "already fetched in this crawl"
 
 
 class _WithSpider:
@@ -39,6 +41,47 @@ def mark(request, outcome: str, detail: str) -> None:
 def stub(request, status: int = 0) -> Response:
     """A body-less response that carries the recorded outcome to the spider's callback."""
     return HtmlResponse(url=request.url, status=status, body=b"", request=request)
+
+
+class RobotsTxtMiddleware(_ScrapyRobots):
+    """Scrapy's robots.txt middleware, with every waiting request reading the parsed rules.
+
+    In Scrapy 2.19 the requests that arrive while a host's robots.txt is being fetched all wait on one
+    Deferred; only the first waiter receives the parser, the others receive None — which Scrapy reads as
+    "no robots.txt, allow everything". A crawl that starts several requests on one host at once would then
+    fetch disallowed pages. Here a waiter that got None looks up the rules that were actually parsed."""
+
+    async def robot_parser(self, request):
+        from scrapy.utils.httpobj import urlparse_cached
+        from twisted.internet.defer import Deferred
+
+        rp = await super().robot_parser(request)
+        if rp is None:
+            parsed = self._parsers.get(urlparse_cached(request).netloc)
+            if parsed is not None and not isinstance(parsed, Deferred):
+                return parsed
+        return rp
+
+
+class DedupMiddleware(_WithSpider):
+    """One fetch per request per process. Scrapy's own duplicate filter is not used: with a JOBDIR it
+    marks a request seen when it is *queued*, so after a kill -9 the requests that were in flight would be
+    lost for good. Instead every run re-reads the listings and asks again for what it has not fetched; what
+    was stored before the kill comes back as a cheap 304 (see ConditionalRequestMiddleware)."""
+
+    def process_request(self, request):
+        from scrapy.exceptions import IgnoreRequest
+        from scrapy.utils.request import RequestFingerprinter
+
+        fp = getattr(self, "_fingerprinter", None) or RequestFingerprinter(self.crawler)
+        self._fingerprinter = fp
+        key = fp.fingerprint(request)
+        if request.meta.get("retry_times"):
+            return None  # a retry is the same request on purpose
+        if key in self.spider.fetched:
+            raise IgnoreRequest(DUPLICATE)
+        self.spider.fetched.add(key)
+        return None
 
 
 class HostGateMiddleware(_WithSpider):

@@ -54,6 +54,7 @@ def crawl(db_path: str, sites: list[dict], jobdir: str | None = None, overrides:
     settings.setmodule(defaults, priority="project")
     settings.set("NIANBAO_DB", db_path, priority="cmdline")
     if jobdir:
+        discard_unclean_queue(jobdir)
         settings.set("JOBDIR", jobdir, priority="cmdline")
     for k, v in (overrides or {}).items():
         settings.set(k, v, priority="cmdline")
@@ -69,6 +70,20 @@ def crawl(db_path: str, sites: list[dict], jobdir: str | None = None, overrides:
     run_id = db.execute("SELECT max(id) FROM crawl_runs").fetchone()[0]
     db.conn.close()
     return run_id
+
+
+def discard_unclean_queue(jobdir: str) -> bool:
+    """Scrapy writes its queue's index (requests.queue/active.json, and the disk queues' own head/tail
+    info) only when a crawl stops cleanly (Ctrl-C, SIGTERM). After a kill -9 those files are missing or
+    stale, and popping the queue can stall the scheduler with requests still on disk. Such a queue is
+    discarded: the next run re-reads every listing, and each page it had already stored comes back as a
+    cheap 304, so nothing is lost and nothing is stored twice. A cleanly stopped queue is resumed as is."""
+    queue = Path(jobdir) / "requests.queue"
+    if queue.exists() and not (queue / "active.json").exists():
+        shutil.rmtree(queue, ignore_errors=True)
+        (Path(jobdir) / "requests.seen").unlink(missing_ok=True)
+        return True
+    return False
 
 
 def silent_sites(db_path: str, run_id: int) -> list[str]:

@@ -31,7 +31,10 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.DedupMiddleware": 40,
     "crawler.middlewares.HostGateMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.middlewares.RobotsTxtMiddleware": 100,           # fixes concurrent waiters (see the class)
     "crawler.middlewares.ConditionalRequestMiddleware": 560,
     "crawler.middlewares.RedirectGuardMiddleware": 650,   # sees 3xx before Scrapy's RedirectMiddleware (600)
     "crawler.middlewares.AntiBotMiddleware": 660,

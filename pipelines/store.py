@@ -424,7 +424,8 @@ def _store_findings(db, record, page_id, source, report_id, seen_at) -> None:
     rows = []
     for f in record.get("spam") or []:
         rows.append({
-            "id": short_hash(page_id, f["kind"], f["text"], f["where"]), "page_id": page_id, "report_id": report_id,
+            # keyed by the source URL, not the fetch: the same spam on a re-fetched page is one finding
+            "id": short_hash(source, f["kind"], f["text"], f["where"]), "page_id": page_id, "report_id": report_id,
             "source": source, "kind": f["kind"], "text": f["text"], "location": f["where"], "action": f["action"],
             "evidence": f.get("context") or "", "reviewed": None, "found_at": seen_at,
         })

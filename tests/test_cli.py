@@ -63,11 +63,16 @@ def test_ingest_and_demo_build_a_database(tmp_path):
     assert again.stdout.strip() == f"ingested: unchanged 5 → {db}"
     demo = tmp_path / "demo.db"
     p = run("demo", "--no-serve", "--db", str(demo), "--quiet")
-    assert p.returncode == 0 and p.stdout.strip() == f"demo database: new 3 → {demo}"
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert p.stdout.strip().endswith(f"demo database: 83 published reports (crawl + 3 bundled real documents) → {demo}")
     import sqlite3
 
-    rows = sqlite3.connect(demo).execute("SELECT agency, year FROM report_summary ORDER BY year").fetchall()
+    conn = sqlite3.connect(demo)
+    rows = conn.execute("SELECT agency, year FROM report_summary WHERE agency IN "
+                        "('洪泽区人民政府', '平潭综合实验区', '沐阳县人民政府') ORDER BY year").fetchall()
     assert rows == [("洪泽区人民政府", 2023), ("平潭综合实验区", 2024), ("沐阳县人民政府", 2025)]
+    (finish, sites), = conn.execute("SELECT finish_reason, sites FROM crawl_runs").fetchall()
+    assert finish == "finished" and "示例市人民政府" in sites
 
 
 def test_serve_refuses_a_missing_database(tmp_path):

@@ -16,7 +16,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import FormRequest, Request
 
 from crawler.cms.base import ATTACHMENT, absolute
-from crawler.middlewares import OUTCOME
+from crawler.middlewares import DUPLICATE, OUTCOME
 from extract.encoding import charset_from_content_type, decode
 from pipelines.store import now
 
@@ -50,6 +50,7 @@ class ReportsSpider(scrapy.Spider):
                     hosts.add(h.lower())
         self.allowed_hosts = frozenset(hosts)
         self.validators = dict(validators or {})   # url → (etag, last_modified) of the archived copy
+        self.fetched: set[bytes] = set()           # request fingerprints fetched by this process
         self.run_id = None
 
     # ── requests ────────────────────────────────────────────────────────────────────────────────
@@ -60,7 +61,8 @@ class ReportsSpider(scrapy.Spider):
                 "handle_httpstatus_list": HANDLED_STATUSES, **extra}
 
     def _request(self, url: str, site: dict, kind: str, callback, **kw):
-        return Request(url, callback=callback, errback=self.failed, meta=self._meta(site, kind), **kw)
+        # dont_filter: de-duplication is the DedupMiddleware's, per process (see crawler/run.py on resume)
+        return Request(url, callback=callback, errback=self.failed, meta=self._meta(site, kind), dont_filter=True, **kw)
 
     async def start(self):
         for site in self.sites:
@@ -139,10 +141,10 @@ class ReportsSpider(scrapy.Spider):
             meta = self._meta(site, "listing", adapter=adapter.name)
             if page.method.upper() == "POST":
                 yield FormRequest(page.url, formdata=dict(page.formdata), headers=dict(page.headers) or None,
-                                  callback=self.parse_listing, errback=self.failed, meta=meta)
+                                  callback=self.parse_listing, errback=self.failed, meta=meta, dont_filter=True)
             else:
                 yield Request(page.url, headers=dict(page.headers) or None, callback=self.parse_listing,
-                              errback=self.failed, meta=meta)
+                              errback=self.failed, meta=meta, dont_filter=True)
 
     def parse_document(self, response):
         kind = response.meta["nianbao_kind"]
@@ -166,6 +168,8 @@ class ReportsSpider(scrapy.Spider):
         err = failure.value
         name = type(err).__name__
         text = str(err)
+        if isinstance(err, IgnoreRequest) and text == DUPLICATE:
+            return  # already fetched in this process: nothing to record
         if isinstance(err, IgnoreRequest) and "robots" in text.lower():
             outcome, detail = "robots", "disallowed by robots.txt: not fetched"
         elif "maxsize" in text.lower() or "max size" in text.lower() or "warnsize" in text.lower():
