@@ -348,6 +348,12 @@ def cmd_crawl(args) -> int:
     if args.no_throttle:
         overrides.update({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
                           "CONCURRENT_REQUESTS": 16})
+    for pair in args.set:
+        name, _, value = pair.partition("=")
+        try:
+            overrides[name] = json.loads(value)
+        except ValueError:
+            overrides[name] = value
     hosts = registry_hosts()
     if args.sites_file:
         from crawler.registry import registry_hosts as hosts_of
@@ -425,6 +431,8 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--progress", action="store_true", help="print a progress line every few seconds")
     cr.add_argument("--no-throttle", action="store_true", help="no AutoThrottle or delay (only for local benchmarks)")
     cr.add_argument("--log-level", default="WARNING")
+    cr.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                    help="a Scrapy setting (VALUE parsed as JSON when it can be), e.g. --set DOWNLOAD_DELAY=2")
     cr.set_defaults(func=cmd_crawl)
     dp = sub.add_parser("demo-portal", help="serve the offline demo portal on 127.0.0.1 until Ctrl-C")
     dp.add_argument("--port", type=int, default=8700)

@@ -58,7 +58,11 @@ def crawl(db_path: str, sites: list[dict], jobdir: str | None = None, overrides:
         settings.set("JOBDIR", jobdir, priority="cmdline")
     for k, v in (overrides or {}).items():
         settings.set(k, v, priority="cmdline")
-    open_db(db_path).conn.close()  # schema first, outside the reactor
+    db = open_db(db_path)  # schema first, outside the reactor
+    from pipelines.ingest import reparse
+
+    reparse(db, only_pending=True)  # finish pages a killed crawl archived but never parsed
+    db.conn.close()
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(ReportsSpider)
     process.crawl(crawler, sites=sites, registry_hosts=hosts or registry_hosts(), validators=validators(db_path))

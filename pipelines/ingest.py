@@ -12,7 +12,7 @@ from pathlib import Path
 import sqlite_utils
 
 from pipelines.extract import clean_and_extract
-from pipelines.store import load_registry, store_page, store_record
+from pipelines.store import bulk_writes, load_registry, store_page, store_record
 
 SUFFIXES = {".html", ".htm", ".shtml", ".txt", ".md", ".pdf", ".docx", ".doc", ".wps", ".xls", ".xlsx", ".et",
             ".jpg", ".jpeg", ".png"}
@@ -55,33 +55,42 @@ def files_under(paths: list[str]) -> list[Path]:
 
 def ingest_paths(db: sqlite_utils.Database, paths: list[str], progress=None) -> Counter:
     sites, hosts = registry()
-    load_registry(db, sites)
+    files = files_under(paths)
     counts: Counter = Counter()
-    for f in files_under(paths):
+    with bulk_writes(db):
         with db.conn:
-            _, _, status = ingest_bytes(db, f.read_bytes(), source=str(f.resolve()), path=str(f), registry_hosts=hosts)
-        counts[status] += 1
-        if progress:
-            progress(f, status)
+            load_registry(db, sites)
+        for f in files:
+            with db.conn:  # one page, all or nothing
+                _, _, status = ingest_bytes(db, f.read_bytes(), source=str(f.resolve()), path=str(f),
+                                            registry_hosts=hosts)
+            counts[status] += 1
+            if progress:
+                progress(f, status)
     return counts
 
 
-def reparse(db: sqlite_utils.Database, progress=None) -> Counter:
-    """Rebuild every record from the archived bytes (after an extractor change), without recrawling."""
+def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False) -> Counter:
+    """Rebuild every record from the archived bytes (after an extractor change), without recrawling.
+    With only_pending, just the pages archived but never parsed (a crawl killed between the two)."""
     from pipelines.archive import archived
 
     _, hosts = registry()
     counts: Counter = Counter()
-    pages = list(db.execute("SELECT id, source, url, path, content_type, fetched_at, sha256 FROM pages").fetchall())
-    for page_id, source, url, path, ctype, fetched_at, digest in pages:
-        data = archived(db, digest)
-        if data is None:
-            counts["missing_archive"] += 1
-            continue
-        with db.conn:
-            record = clean_and_extract(data, filename=path or url, url=url, content_type=ctype, registry_hosts=hosts)
-            _, status = store_record(db, record, page_id, source, fetched_at)
-        counts[status] += 1
-        if progress:
-            progress(source, status)
+    where = " WHERE outcome = 'archived'" if only_pending else " WHERE outcome NOT IN ('listing', 'not_modified', " \
+        "'blocked', 'error', 'off_domain', 'robots')"
+    pages = list(db.execute("SELECT id, source, url, path, content_type, fetched_at, sha256 FROM pages" + where).fetchall())
+    with bulk_writes(db):
+        for page_id, source, url, path, ctype, fetched_at, digest in pages:
+            data = archived(db, digest)
+            if data is None:
+                counts["missing_archive"] += 1
+                continue
+            with db.conn:
+                record = clean_and_extract(data, filename=path or url, url=url, content_type=ctype,
+                                           registry_hosts=hosts)
+                _, status = store_record(db, record, page_id, source, fetched_at)
+            counts[status] += 1
+            if progress:
+                progress(source, status)
     return counts

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from contextlib import contextmanager
 from datetime import datetime, timezone
 
 import sqlite_utils
@@ -56,6 +57,40 @@ def column(key: str) -> str:
     return key.replace(".", "__")
 
 
+def _write(db, table: str, rows: list[dict] | dict, mode: str = "INSERT OR REPLACE") -> None:
+    """Plain INSERT inside the caller's transaction. (sqlite-utils' insert/upsert commit on their own,
+    ten commits a page: slow, and a page would no longer be stored all or nothing.)"""
+    rows = [rows] if isinstance(rows, dict) else rows
+    if not rows:
+        return
+    cols = list(rows[0])
+    sql = f"{mode} INTO [{table}] ({', '.join(f'[{c}]' for c in cols)}) VALUES ({', '.join('?' * len(cols))})"
+    db.conn.executemany(sql, [[r.get(c) for c in cols] for r in rows])
+
+
+def _update(db, table: str, pk: str, pk_value, values: dict) -> None:
+    sets = ", ".join(f"[{c}] = ?" for c in values)
+    db.conn.execute(f"UPDATE [{table}] SET {sets} WHERE [{pk}] = ?", [*values.values(), pk_value])
+
+
+@contextmanager
+def bulk_writes(db: sqlite_utils.Database):
+    """While a crawl or an ingest writes: WAL without an fsync per commit. Afterwards the database is
+    checkpointed back into its one file (rollback journal), complete for downloading and serving."""
+    def pragma(sql: str) -> None:
+        db.conn.execute(sql).fetchall()  # an unread PRAGMA result keeps its statement open (table locked)
+
+    pragma("PRAGMA journal_mode = WAL")
+    pragma("PRAGMA synchronous = NORMAL")
+    try:
+        yield db
+    finally:
+        db.conn.commit()
+        pragma("PRAGMA wal_checkpoint(TRUNCATE)")
+        pragma("PRAGMA journal_mode = DELETE")
+        pragma("PRAGMA synchronous = FULL")
+
+
 def short_hash(*parts: str, n: int = 16) -> str:
     return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()[:n]
 
@@ -65,7 +100,7 @@ def short_hash(*parts: str, n: int = 16) -> str:
 def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create or upgrade every table, view and index (idempotent)."""
     # a rollback journal, not WAL: the one .db file is always the whole database (downloads, immutable serving)
-    db.execute("PRAGMA journal_mode = DELETE")
+    db.conn.execute("PRAGMA journal_mode = DELETE").fetchall()
     db["archive"].create({"sha256": str, "size": int, "content_type": str, "data": bytes, "decoded_text": str},
                          pk="sha256", if_not_exists=True)
     if "decoded_text" not in db["archive"].columns_dict:
@@ -209,7 +244,10 @@ FROM spam_findings s""",
 def open_db(path: str) -> sqlite_utils.Database:
     db = sqlite_utils.Database(path)
     ensure_schema(db)
-    return db
+    # reopen: sqlite-utils' add_foreign_keys rewrites the schema in a way that leaves this connection
+    # unable to checkpoint a WAL ("database table is locked") until it is reopened
+    db.conn.close()
+    return sqlite_utils.Database(path)
 
 
 # ── search text: bigrams, so two-character words are found ─────────────────────────────────────
@@ -272,7 +310,7 @@ def _match_agency(db: sqlite_utils.Database, name: str | None) -> str:
         for row in db.execute("SELECT id FROM agencies WHERE in_registry = 1 ORDER BY length(id) DESC").fetchall():
             if row[0] and (row[0] in aid or (len(aid) >= 4 and aid in row[0])):
                 return row[0]
-    db["agencies"].insert({"id": aid, "name": name, "in_registry": 0}, pk="id", ignore=True)
+    _write(db, "agencies", {"id": aid, "name": name, "in_registry": 0}, "INSERT OR IGNORE")
     return aid
 
 
@@ -295,18 +333,24 @@ def _cells_parsed(record: dict) -> int:
 
 def store_page(db: sqlite_utils.Database, *, source: str, data: bytes, url: str | None = None,
                path: str | None = None, fetched_at: str | None = None, http_status: int | None = None,
-               outcome: str = "ok", detail: str = "", content_type: str | None = None,
+               outcome: str = "archived", detail: str = "", content_type: str | None = None,
                crawl_run_id: int | None = None, site: str | None = None, archive: bool = True,
                etag: str | None = None, last_modified: str | None = None) -> str:
-    """Archive the bytes (first, before any parsing) and record the page; returns the page id."""
+    """Archive the bytes (first, before any parsing) and record the page; returns the page id. Its outcome
+    stays `archived` until the extraction of those bytes is stored (store_record)."""
     digest = archive_bytes(db, data, content_type) if archive else hashlib.sha256(data).hexdigest()
     page_id = short_hash(source, digest)
-    db["pages"].upsert({
+    row = {
         "id": page_id, "source": source, "url": url, "path": path, "fetched_at": fetched_at or now(),
         "http_status": http_status, "outcome": outcome, "detail": detail, "content_type": content_type,
         "size": len(data), "sha256": digest, "crawl_run_id": crawl_run_id, "site": site,
         "etag": etag, "last_modified": last_modified,
-    }, pk="id")
+    }
+    # an upsert that keeps what extraction later added to the row (report_id, kind …)
+    cols = list(row)
+    db.conn.execute(
+        f"INSERT INTO pages ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) ON CONFLICT(id) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in cols if c != "id"), [row[c] for c in cols])
     return page_id
 
 
@@ -323,7 +367,7 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
     if record.get("quarantined"):
         page_update["detail"] = "; ".join(f"{f['kind']}: {f['text']}" for f in record["spam"]
                                           if f["action"] == "quarantined")[:500]
-    db["pages"].update(page_id, page_update)
+    _update(db, "pages", "id", page_id, page_update)
     _keep_decoded_copy(db, record, page_id)
     _store_findings(db, record, page_id, source, None, seen_at)
     if outcome not in ("ok",) or record.get("year") is None or not record.get("agency"):
@@ -352,10 +396,10 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
         status = "new" if not existing else "changed"
         db.execute("UPDATE reports SET is_current = 0 WHERE report_key = ?", [key])
         _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id, seen_at)
-    db["report_sources"].upsert({"report_key": key, "page_source": source, "report_id": rid, "record_hash": rhash,
-                                 "last_seen": seen_at}, pk=("report_key", "page_source"))
+    _write(db, "report_sources", {"report_key": key, "page_source": source, "report_id": rid, "record_hash": rhash,
+                                  "last_seen": seen_at})
     db.execute("UPDATE reports SET last_seen = ? WHERE id = ?", [seen_at, rid])
-    db["pages"].update(page_id, {"report_id": rid, "report_key": key})
+    _update(db, "pages", "id", page_id, {"report_id": rid, "report_key": key})
     db.execute("UPDATE spam_findings SET report_id = ? WHERE page_id = ?", [rid, page_id])
     return rid, status
 
@@ -364,7 +408,7 @@ def _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id,
     src = record.get("source") or {}
     text = record.get("text") or ""
     simplified = to_simplified(text)
-    db["reports"].insert({
+    _write(db, "reports", {
         "id": rid, "report_key": key, "agency_id": aid, "agency": record.get("agency"), "year": record.get("year"),
         "revision": revision, "is_current": 1, "removed_at": None, "format": record.get("format"),
         "applications_layout": record.get("applications_layout"), "title": record.get("title"),
@@ -374,7 +418,7 @@ def _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id,
         "quarantined": int(bool(record.get("quarantined"))), "outcome": record.get("outcome"),
         "first_seen": seen_at, "last_seen": seen_at,
         "record_json": json.dumps({k: v for k, v in record.items() if k not in ("text",)}, ensure_ascii=False),
-    }, pk="id", replace=True)
+    })
     unparsed = set(record.get("unparsed") or [])
     cells, wide = [], {t: {"report_id": rid} for t in WIDE}
     for table in ("active", "applications", "review_litigation", "prose"):
@@ -394,13 +438,13 @@ def _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id,
         parts = [apps.get(f"{r}.total") for r in OTHER_ROWS[layout]]
         wide["applications"]["other_all__total"] = None if any(p is None for p in parts) else sum(parts)
     if cells:
-        db["cells"].insert_all(cells, pk=("report_id", "table_name", "key"), replace=True)
+        _write(db, "cells", cells)
     for table, row in wide.items():
-        db[WIDE[table]].insert(row, pk="report_id", replace=True)
+        _write(db, WIDE[table], row)
     checks = [{"report_id": rid, "rule": c["rule"], "key": c["key"], "ok": int(c["ok"]), "detail": c["detail"]}
               for c in record.get("checks") or []]
     if checks:
-        db["checks"].insert_all(checks, pk=("report_id", "rule", "key"), replace=True)
+        _write(db, "checks", checks)
     rowid = db.execute("SELECT rowid FROM reports WHERE id = ?", [rid]).fetchone()[0]
     db.execute("INSERT INTO reports_fts (rowid, title, search_text) VALUES (?, ?, ?)",
                [rowid, bigrams(record.get("title") or ""), bigrams(text)])
@@ -430,7 +474,7 @@ def _store_findings(db, record, page_id, source, report_id, seen_at) -> None:
             "evidence": f.get("context") or "", "reviewed": None, "found_at": seen_at,
         })
     if rows:
-        db["spam_findings"].insert_all(rows, pk="id", ignore=True)
+        _write(db, "spam_findings", rows, "INSERT OR IGNORE")
 
 
 def mark_removed(db: sqlite_utils.Database, report_keys: list[str], when: str | None = None) -> int:
