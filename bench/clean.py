@@ -14,9 +14,7 @@ checks that our record still holds every table cell (the count must be 10 + 175 
 from __future__ import annotations
 
 import argparse
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,20 +24,13 @@ import trafilatura  # noqa: E402
 
 from pipelines.extract import clean_and_extract  # noqa: E402
 
+from bench.timing import timed  # noqa: E402
+
 
 def pages() -> list[Path]:
     shared = ROOT.parent / "shared" / "corpus" / "pingtan"
     found = sorted(shared.glob("pingtan-*-report.html")) if shared.is_dir() else []
     return found or sorted((ROOT / "demo" / "reports").glob("*.html"))
-
-
-def timed(fn, rounds: int) -> float:
-    samples = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples)
 
 
 def main() -> int:

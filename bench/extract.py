@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import io
-import statistics
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -26,6 +24,8 @@ import lxml.html  # noqa: E402
 from extract import extract_bytes  # noqa: E402
 from extract.encoding import decode  # noqa: E402
 from extract.record import sniff  # noqa: E402
+
+from bench.timing import timed  # noqa: E402
 
 
 def inputs() -> list[Path]:
@@ -49,15 +49,6 @@ def baseline(data: bytes, kind: str) -> None:
     else:
         text, _ = decode(data)
         lxml.html.fromstring(text)
-
-
-def timed(fn, rounds: int) -> float:
-    samples = []
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        fn()
-        samples.append(time.perf_counter() - t0)
-    return statistics.median(samples)
 
 
 def main() -> int:

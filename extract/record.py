@@ -191,11 +191,10 @@ def _content_outcome(record: dict, norm: str, has_tables: bool) -> tuple[str, st
     return "ok", ""
 
 
-def extract_bytes(data: bytes, *, filename: str | None = None, url: str | None = None,
-                  content_type: str | None = None) -> dict:
-    kind = sniff(data, filename, content_type)
-    doc = read_document(data, kind, content_type)
-    source = {
+def source_info(data: bytes, doc: Document, kind: str, *, filename: str | None = None, url: str | None = None,
+                content_type: str | None = None) -> dict:
+    """The record's `source`: where the bytes came from, their sha256, the encoding and type used."""
+    return {
         ("url" if url else "path"): url or filename,
         "sha256": hashlib.sha256(data).hexdigest(),
         "encoding": doc.encoding,
@@ -203,7 +202,14 @@ def extract_bytes(data: bytes, *, filename: str | None = None, url: str | None =
         "kind": kind,
         "size": len(data),
     }
-    return record_from_document(doc, source)
+
+
+def extract_bytes(data: bytes, *, filename: str | None = None, url: str | None = None,
+                  content_type: str | None = None) -> dict:
+    kind = sniff(data, filename, content_type)
+    doc = read_document(data, kind, content_type)
+    return record_from_document(doc, source_info(data, doc, kind, filename=filename, url=url,
+                                                 content_type=content_type))
 
 
 def _content_type(kind: str) -> str:

@@ -8,10 +8,8 @@ changed: cleaning works on the parsed document, and every removal is listed in t
 
 from __future__ import annotations
 
-import hashlib
-
 from extract.document import Document
-from extract.record import _content_type, read_document, record_from_document, sniff
+from extract.record import read_document, record_from_document, sniff, source_info
 from pipelines.chrome import Chrome, clean_html_tree, filter_to_main_text, strip_chrome_lines
 from pipelines.decode import UndecodableError, charset_from_content_type, decode
 from pipelines.spam import find_hidden_spam, mirror_findings, remove_inline_spam
@@ -67,15 +65,8 @@ def clean_and_extract(data: bytes, *, filename: str | None = None, url: str | No
     except Exception as exc:  # noqa: BLE001 - a hostile page becomes a record that says why
         doc, findings, chrome, kind = (Document(outcome="error", detail=f"cannot clean: {type(exc).__name__}: {exc}"[:500]),
                                        [], Chrome(), sniff(data, filename, content_type))
-    source = {
-        ("url" if url else "path"): url or filename,
-        "sha256": hashlib.sha256(data).hexdigest(),
-        "encoding": doc.encoding,
-        "content_type": content_type or doc.content_type or _content_type(kind),
-        "kind": kind,
-        "size": len(data),
-    }
-    record = record_from_document(doc, source)
+    record = record_from_document(doc, source_info(data, doc, kind, filename=filename, url=url,
+                                                   content_type=content_type))
     findings += mirror_findings(url, doc.title or record.get("title"), registry_hosts)
     record["spam"] = findings
     record["quarantined"] = any(f["action"] == "quarantined" for f in findings)
