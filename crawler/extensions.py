@@ -40,6 +40,7 @@ class CrawlRunRecorder:
         store = getattr(self.crawler, "nianbao_store", None)
         stats = store.stats if store else {}
         db = open_db(self.crawler.settings.get("NIANBAO_DB"))
+        removed = self.mark_vanished(db, spider) if reason == "finished" else {}
         per_site = {}
         with db.conn:
             for site in [s["agency"] for s in spider.sites]:
@@ -51,6 +52,7 @@ class CrawlRunRecorder:
                     "linked": c.get("linked", 0), "not_modified": c.get("not_modified", 0),
                     "blocked": c.get("blocked", 0), "errors": c.get("error", 0), "off_domain": c.get("off_domain", 0),
                     "robots": c.get("robots", 0), "not_a_report": c.get("not_a_report", 0),
+                    "removed": removed.get(site, 0),
                 }
                 db["crawl_run_sites"].upsert(row, pk=("run_id", "site"))
                 per_site[site] = {k: v for k, v in row.items() if k not in ("run_id", "site") and v}
@@ -63,6 +65,24 @@ class CrawlRunRecorder:
                 "per_site": json.dumps(per_site, ensure_ascii=False),
             })
         db.conn.close()
+
+
+    @staticmethod
+    def mark_vanished(db, spider) -> dict[str, int]:
+        """After a finished crawl: reports a site's listings no longer link to are marked removed (kept,
+        never deleted) — only for sites whose listing walk had no failure, so a blocked or broken listing,
+        or a crawl stopped early, removes nothing."""
+        from pipelines.store import mark_removed, vanished_reports
+
+        removed: dict[str, int] = {}
+        with db.conn:
+            for site, listed in spider.listed.items():
+                if spider.listing_failures.get(site) or not listed:
+                    continue
+                keys = vanished_reports(db, site, listed)
+                if keys:
+                    removed[site] = mark_removed(db, keys)
+        return removed
 
 
 class ProgressDisplay:

@@ -64,8 +64,9 @@ class StorePipeline:
                            content_type=item.get("content_type"), crawl_run_id=item.get("run_id"), site=site,
                            etag=item.get("etag"), last_modified=item.get("last_modified"))
                 if outcome == "not_modified":
-                    self.db.execute("UPDATE reports SET last_seen = ? WHERE id IN (SELECT report_id FROM pages "
-                                    "WHERE source = ? AND report_id IS NOT NULL)", [fetched_at, item["url"]])
+                    self.db.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id IN "
+                                    "(SELECT report_id FROM pages WHERE source = ? AND report_id IS NOT NULL)",
+                                    [fetched_at, item["url"]])
             self.stats[site][outcome if outcome != "ok" else "listing"] += 1
             return item
         hosts = self.crawler.spider.allowed_hosts

@@ -123,7 +123,9 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     db["crawl_run_sites"].create({"run_id": int, "site": str, "pages_fetched": int, "listing_pages": int,
                                   "reports_found": int, "new": int, "changed": int, "unchanged": int, "linked": int,
                                   "not_modified": int, "blocked": int, "errors": int, "off_domain": int, "robots": int,
-                                  "not_a_report": int}, pk=("run_id", "site"), if_not_exists=True)
+                                  "not_a_report": int, "removed": int}, pk=("run_id", "site"), if_not_exists=True)
+    if "removed" not in db["crawl_run_sites"].columns_dict:
+        db["crawl_run_sites"].add_column("removed", int)
     db["reports"].create({
         "id": str, "report_key": str, "agency_id": str, "agency": str, "year": int, "revision": int,
         "is_current": int, "removed_at": str, "format": str, "applications_layout": str, "title": str,
@@ -398,7 +400,8 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
         _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id, seen_at)
     _write(db, "report_sources", {"report_key": key, "page_source": source, "report_id": rid, "record_hash": rhash,
                                   "last_seen": seen_at})
-    db.execute("UPDATE reports SET last_seen = ? WHERE id = ?", [seen_at, rid])
+    # seen again: a report once marked removed from its listing is back
+    db.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id = ?", [seen_at, rid])
     _update(db, "pages", "id", page_id, {"report_id": rid, "report_key": key})
     db.execute("UPDATE spam_findings SET report_id = ? WHERE page_id = ?", [rid, page_id])
     return rid, status
@@ -475,6 +478,20 @@ def _store_findings(db, record, page_id, source, report_id, seen_at) -> None:
         })
     if rows:
         _write(db, "spam_findings", rows, "INSERT OR IGNORE")
+
+
+def vanished_reports(db: sqlite_utils.Database, site: str, listed: set[str]) -> list[str]:
+    """Current reports of a site none of whose sources its listings link to any more."""
+    keys = [r[0] for r in db.execute(
+        "SELECT DISTINCT r.report_key FROM reports r JOIN report_sources s ON s.report_key = r.report_key "
+        "JOIN pages p ON p.source = s.page_source WHERE p.site = ? AND r.is_current = 1 AND r.removed_at IS NULL",
+        [site]).fetchall()]
+    out = []
+    for key in keys:
+        sources = {r[0] for r in db.execute("SELECT page_source FROM report_sources WHERE report_key = ?", [key])}
+        if not sources & listed:
+            out.append(key)
+    return out
 
 
 def mark_removed(db: sqlite_utils.Database, report_keys: list[str], when: str | None = None) -> int:

@@ -216,6 +216,24 @@ def test_second_crawl_fetches_only_what_changed(first, portal):
     assert after[changed["key"]] == before + 12
 
 
+def test_report_gone_from_its_listing_is_marked_removed_not_deleted(first, portal):
+    db, sites_csv, manifest, _, _ = first
+    gone = manifest["hanweb"]["reports"][-1]
+    portal.withdraw("hanweb", gone["url"])
+    proc = crawl(sites_csv, db)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    key, = q(db, "SELECT report_key FROM pages WHERE url = ? AND report_key IS NOT NULL LIMIT 1", gone["values_from"])[0]
+    rows = q(db, "SELECT is_current, removed_at IS NOT NULL FROM reports WHERE report_key = ?", key)
+    assert rows == [(1, 1)]  # still there, current, marked removed
+    assert q(db, "SELECT count(*) FROM report_summary WHERE report_id IN (SELECT id FROM reports WHERE report_key = ?)",
+             key) == [(0,)]
+    (removed,), = q(db, "SELECT removed FROM crawl_run_sites WHERE site = ? ORDER BY run_id DESC LIMIT 1",
+                    manifest["hanweb"]["agency"])
+    assert removed == 1
+    # nothing else was marked removed: the other sites' reports are all still listed
+    assert q(db, "SELECT count(*) FROM reports WHERE removed_at IS NOT NULL") == [(1,)]
+
+
 def content(db: Path) -> dict:
     """What a crawl produced, without ids, timestamps and crawl_runs."""
     return {

@@ -86,6 +86,16 @@ class DemoPortal:
         """Generation 2: exactly one report (on `trs`) changes one figure, so its bytes and ETag change."""
         self.generation = 2
 
+    def withdraw(self, key: str, url: str) -> None:
+        """A report disappears from its site's listing (its page still answers, as on real portals that
+        unlink rather than delete): the next crawl must mark it removed, not delete it."""
+        site = self._by_key[key]
+        path = url.split(self.base_url, 1)[-1]
+        before = len(site.listed)
+        site.listed = [s for s in site.listed if s.path != path]
+        if len(site.listed) != before - 1:
+            raise ValueError(f"{url} is not listed on {key}")
+
     def reset_log(self) -> None:
         with self._log_lock:
             self.requests.clear()

@@ -51,6 +51,8 @@ class ReportsSpider(scrapy.Spider):
         self.allowed_hosts = frozenset(hosts)
         self.validators = dict(validators or {})   # url → (etag, last_modified) of the archived copy
         self.fetched: set[bytes] = set()           # request fingerprints fetched by this process
+        self.listed: dict[str, set[str]] = {s["agency"]: set() for s in self.sites}  # reports/attachments linked
+        self.listing_failures: dict[str, int] = {s["agency"]: 0 for s in self.sites}
         self.run_id = None
 
     # ── requests ────────────────────────────────────────────────────────────────────────────────
@@ -125,6 +127,7 @@ class ReportsSpider(scrapy.Spider):
 
         bad = self._outcome_item(response, "listing")
         if bad:
+            self.listing_failures[response.meta["site"]] += 1
             yield bad
             return
         yield self._item(response, "listing")
@@ -136,6 +139,7 @@ class ReportsSpider(scrapy.Spider):
             kind = "attachment" if ATTACHMENT.search(link.url) else "report"
             if kind == "report" and link.title and not is_report_title(link.title) and not _looks_like_article(link.url):
                 continue
+            self.listed[site["agency"]].add(link.url)
             yield self._request(link.url, site, kind, self.parse_document)
         for page in listing.pages:
             meta = self._meta(site, "listing", adapter=adapter.name)
@@ -160,6 +164,7 @@ class ReportsSpider(scrapy.Spider):
         for href, _label in LINK.findall(self.text_of(response)):
             url = absolute(response.url, href)
             if ATTACHMENT.search(url) and url.startswith(("http://", "https://")):
+                self.listed[site["agency"]].add(url)
                 yield self._request(url, site, "attachment", self.parse_document)
 
     def failed(self, failure):
@@ -170,6 +175,8 @@ class ReportsSpider(scrapy.Spider):
         text = str(err)
         if isinstance(err, IgnoreRequest) and text == DUPLICATE:
             return  # already fetched in this process: nothing to record
+        if request.meta.get("nianbao_kind") in ("listing", "portal") and request.meta.get("site") in self.listing_failures:
+            self.listing_failures[request.meta["site"]] += 1
         if isinstance(err, IgnoreRequest) and "robots" in text.lower():
             outcome, detail = "robots", "disallowed by robots.txt: not fetched"
         elif "maxsize" in text.lower() or "max size" in text.lower() or "warnsize" in text.lower():
