@@ -86,6 +86,8 @@ def bulk_writes(db: sqlite_utils.Database):
         yield db
     finally:
         db.conn.commit()
+        with db.conn:
+            refresh_summary(db)
         pragma("PRAGMA wal_checkpoint(TRUNCATE)")
         pragma("PRAGMA journal_mode = DELETE")
         pragma("PRAGMA synchronous = FULL")
@@ -132,7 +134,11 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         "published": str, "page_id": str, "source_url": str, "text": str, "text_simplified": str,
         "record_hash": str, "figures_hash": str, "cells_parsed": int, "cells_unparsed": int,
         "quarantined": int, "outcome": str, "first_seen": str, "last_seen": str, "record_json": str,
+        "failed_checks": int, "spam_findings": int,
     }, pk="id", if_not_exists=True)
+    for col in ("failed_checks", "spam_findings"):
+        if col not in db["reports"].columns_dict:
+            db["reports"].add_column(col, int)
     db["report_sources"].create({"report_key": str, "page_source": str, "report_id": str, "record_hash": str,
                                  "last_seen": str}, pk=("report_key", "page_source"), if_not_exists=True)
     # NUMERIC affinity: counts stay integers, amounts keep their decimals (REAL would show 32 as 32.0)
@@ -184,6 +190,7 @@ def _indexes(db: sqlite_utils.Database) -> None:
     wanted = {
         "pages": [["sha256"], ["report_id"], ["outcome"], ["source"], ["crawl_run_id"]],
         "reports": [["report_key", "revision"], ["is_current", "year"], ["agency_id", "year"], ["year"],
+                    ["is_current", "quarantined", "removed_at", "year"],
                     ["format"], ["quarantined"], ["record_hash"]],
         "cells": [["table_name", "key", "value"]],
         "checks": [["ok", "rule"], ["report_id", "ok"]],
@@ -200,7 +207,7 @@ def _indexes(db: sqlite_utils.Database) -> None:
 
 def _views(db: sqlite_utils.Database) -> None:
     views = {
-        "report_summary": """
+        "report_summary_live": """
 SELECT r.id AS report_id, r.agency, a.province, a.level, r.year, r.format, r.title, r.published,
        w.new_received__total AS new_requests, w.total__total AS processed,
        w.granted__total AS granted, w.partly_granted__total AS partly_granted,
@@ -210,8 +217,7 @@ SELECT r.id AS report_id, r.agency, a.province, a.level, r.year, r.format, r.tit
        v.suit_direct__total + v.suit_after_review__total AS lawsuits,
        act.fees__amount_wan_yuan AS fees_wan_yuan,
        p.processing_fee_yuan AS processing_fee_yuan,
-       (SELECT count(*) FROM checks c WHERE c.report_id = r.id AND c.ok = 0) AS failed_checks,
-       (SELECT count(*) FROM spam_findings s WHERE s.report_id = r.id) AS spam_findings,
+       r.failed_checks, r.spam_findings,
        r.source_url, r.page_id
 FROM reports r
 LEFT JOIN agencies a ON a.id = r.agency_id
@@ -241,6 +247,41 @@ FROM spam_findings s""",
     for name, sql in views.items():
         db.execute(f"DROP VIEW IF EXISTS {name}")
         db.execute(f"CREATE VIEW {name} AS {sql}")
+    _summary_table(db)
+
+
+SUMMARY_INDEXES = [["year"], ["province"], ["level"], ["format"], ["agency", "year"], ["failed_checks"],
+                   ["spam_findings"], ["new_requests"]]
+
+
+def _summary_table(db: sqlite_utils.Database) -> None:
+    """`report_summary` is the live view materialised: facets over 100,000 reports cost ~5 ms on a table
+    and ~600 ms on the five-table join. Kept in sync per report by store_record and mark_removed
+    (sync_summary), and rebuilt whole at the end of every write session (bulk_writes)."""
+    kind = db.execute("SELECT type FROM sqlite_master WHERE name = 'report_summary'").fetchone()
+    if kind and kind[0] == "view":
+        db.execute("DROP VIEW report_summary")
+        kind = None
+    if kind is None:
+        db.execute("CREATE TABLE report_summary AS SELECT * FROM report_summary_live WHERE 0")
+        refresh_summary(db)
+    existing = {tuple(ix.columns) for ix in db["report_summary"].indexes}
+    for cols in SUMMARY_INDEXES:
+        if tuple(cols) not in existing:
+            db["report_summary"].create_index(cols, if_not_exists=True)
+
+
+def refresh_summary(db: sqlite_utils.Database) -> None:
+    db.execute("DELETE FROM report_summary")
+    db.execute("INSERT INTO report_summary SELECT * FROM report_summary_live")
+
+
+def sync_summary(db: sqlite_utils.Database, report_keys) -> None:
+    """Bring the summary rows of these reports (all their revisions) in line with the live view."""
+    for key in report_keys:
+        db.execute("DELETE FROM report_summary WHERE report_id IN (SELECT id FROM reports WHERE report_key = ?)", [key])
+        db.execute("INSERT INTO report_summary SELECT * FROM report_summary_live WHERE report_id IN "
+                   "(SELECT id FROM reports WHERE report_key = ?)", [key])
 
 
 def open_db(path: str) -> sqlite_utils.Database:
@@ -404,6 +445,10 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
     db.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id = ?", [seen_at, rid])
     _update(db, "pages", "id", page_id, {"report_id": rid, "report_key": key})
     db.execute("UPDATE spam_findings SET report_id = ? WHERE page_id = ?", [rid, page_id])
+    if record.get("spam"):  # kept on the row so report_summary needs no per-row subquery
+        db.execute("UPDATE reports SET spam_findings = (SELECT count(*) FROM spam_findings WHERE report_id = ?) "
+                   "WHERE id = ?", [rid, rid])
+    sync_summary(db, [key])
     return rid, status
 
 
@@ -421,13 +466,17 @@ def _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id,
         "quarantined": int(bool(record.get("quarantined"))), "outcome": record.get("outcome"),
         "first_seen": seen_at, "last_seen": seen_at,
         "record_json": json.dumps({k: v for k, v in record.items() if k not in ("text",)}, ensure_ascii=False),
+        "failed_checks": sum(1 for c in record.get("checks") or [] if not c["ok"]),
+        "spam_findings": len(record.get("spam") or []),
     })
     unparsed = set(record.get("unparsed") or [])
     cells, wide = [], {t: {"report_id": rid} for t in WIDE}
     for table in ("active", "applications", "review_litigation", "prose"):
         for k, v in (record.get(table) or {}).items():
-            cells.append({"report_id": rid, "table_name": table, "key": k, "value": v,
-                          "raw": (record.get("raw") or {}).get(f"{table}.{k}"),
+            raw = (record.get("raw") or {}).get(f"{table}.{k}")
+            if table == "prose":  # a prose figure's printed text is the sentence it came from
+                raw = (record.get("prose_evidence") or {}).get(k)
+            cells.append({"report_id": rid, "table_name": table, "key": k, "value": v, "raw": raw,
                           "unparsed": int(f"{table}.{k}" in unparsed)})
             if k in TABLE_KEYS[table]:
                 wide[table][column(k)] = v
@@ -501,4 +550,5 @@ def mark_removed(db: sqlite_utils.Database, report_keys: list[str], when: str | 
     for key in report_keys:
         n += db.execute("UPDATE reports SET removed_at = ? WHERE report_key = ? AND is_current = 1 AND removed_at IS NULL",
                         [when, key]).rowcount
+    sync_summary(db, report_keys)
     return n

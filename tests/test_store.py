@@ -123,13 +123,15 @@ def test_schema_upgrade_in_place(tmp_path):
     path = str(tmp_path / "old.db")
     db = open_db(path)
     ingest_paths(db, [str(shared("seeds", "000_bf21e4edf43461de.txt"))])
-    # an older database: a view and an index missing, a wide column not yet there
-    db.execute("DROP VIEW report_summary")
+    # an older database: report_summary was a view (not yet materialised), a view and an index missing
+    db.execute("DROP TABLE report_summary")
+    db.execute("CREATE VIEW report_summary AS SELECT * FROM report_summary_live")
+    db.execute("DROP VIEW carry_over_mismatches")
     db.execute("DROP INDEX IF EXISTS idx_cells_table_name_key_value")
     db.conn.commit()
     db.conn.close()
     db = open_db(path)
-    assert "report_summary" in db.view_names()
+    assert "report_summary" in db.table_names() and "carry_over_mismatches" in db.view_names()
     assert list(db.query("SELECT agency, new_requests FROM report_summary")) == [
         {"agency": "阿拉善盟行政公署", "new_requests": 9}]
     ensure_schema(db)  # and again: idempotent
