@@ -443,7 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--file", help="a registry CSV (default crawler/sites.csv)")
     st.set_defaults(func=cmd_sites)
     for name, func, helptext in (("serve", cmd_serve, "Datasette over a nianbao database"),
-                                 ("demo", cmd_demo, "build the demo database from the bundled reports and serve it")):
+                                 ("demo", cmd_demo, "offline demo: serve the demo portal, crawl it, build the database, serve it")):
         sp = sub.add_parser(name, help=helptext)
         sp.add_argument("--db", required=True if name == "serve" else False, default="data/demo.db")
         sp.add_argument("--host", default="127.0.0.1")
