@@ -100,6 +100,8 @@ RESULT_W = {
     "declined_confirmation": 0.006, "other": 0.035, "other_no_correction": 0.012, "other_unpaid_fee": 0.001,
     "other_other": 0.022,
 }
+LEGACY_LABELS = {"active_total": "主动公开信息数", "applications_received": "受理依申请公开信息总数",
+                 "reviews": "行政复议数", "lawsuits": "行政诉讼数"}  # rows of an old statistics table
 SPAM_WORDS = ["365体育投注", "bet365", "亚洲365bet", "365彩票", "国产精品", "久久精品", "成人视频"]
 MIRROR_TLDS = [".top", ".xyz", ".pw", ".online"]
 
@@ -598,7 +600,7 @@ class Generator:
                 rec["prose"][k] = v
             rec["checks"] = prose_checks(stated, rec, table)
             rec["legacy_table"] = ["统计指标\t单位\t本年\t上年"] + [
-                f"{ {'active_total': '主动公开信息数', 'applications_received': '受理依申请公开信息总数', 'reviews': '行政复议数', 'lawsuits': '行政诉讼数'}[k]}\t{'条' if k == 'active_total' else '件'}\t{v}\t{long_tail(rng, v + 1, 0.3)}"
+                f"{LEGACY_LABELS[k]}\t{'条' if k == 'active_total' else '件'}\t{v}\t{long_tail(rng, v + 1, 0.3)}"
                 for k, v in table.items()]
         elif fmt != "legacy":
             rec["checks"] = table_checks(rec) + prose_checks(rec["prose"], rec)
@@ -736,8 +738,6 @@ def file_size(path: Path) -> int:
 
 
 def build(args) -> dict:
-    import sqlite_utils  # noqa: F401
-
     path = Path(args.db)
     path.parent.mkdir(parents=True, exist_ok=True)
     for p in db_files(path):
@@ -926,9 +926,25 @@ def prototypes(db, names: str) -> None:
       novalueidx  without the cells(table_name, key, value) index (no canned query uses it)
       cellsnorowid cells as a WITHOUT ROWID table (its primary key is the table: no second copy of it)
       contentless reports_fts with content='' (the bigram text is not stored a second time)
+      sumidx      report_summary indexed on report_id, and sync_summary's INSERT driven from the report_key
+                  index (at HEAD 3632d0c both its statements scan all of report_summary / every shown report:
+                  a cost per stored page that grows with the database)
+      nosync      no per-page sync_summary inside the write session (bulk_writes rebuilds the table at its end)
     """
     for name in names.split(","):
-        if name == "cache":
+        if name == "sumidx":
+            db.conn.execute("CREATE INDEX IF NOT EXISTS proto_report_summary_report_id ON report_summary(report_id)")
+
+            def sync_summary(db, report_keys):
+                for key in report_keys:
+                    db.execute("DELETE FROM report_summary WHERE report_id IN "
+                               "(SELECT id FROM reports WHERE report_key = ?)", [key])
+                    db.execute("INSERT INTO report_summary SELECT l.* FROM reports x CROSS JOIN report_summary_live l "
+                               "ON l.report_id = x.id WHERE x.report_key = ?", [key])
+            S.sync_summary = sync_summary
+        elif name == "nosync":
+            S.sync_summary = lambda db, report_keys: None
+        elif name == "cache":
             db.conn.execute("PRAGMA cache_size = -262144")
         elif name == "novalueidx":
             db.conn.execute("DROP INDEX IF EXISTS idx_cells_table_name_key_value")
@@ -1098,6 +1114,14 @@ def serve_and_time(args) -> dict:
             meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
             queries = extra
             source = f"{args.queries_file} (datasette_metadata.json has none)"
+    if args.tables_merge:
+        # prototyping table settings (facets, sort) the same way
+        extra = json.loads(Path(args.tables_merge).read_text(encoding="utf-8"))
+        tables = meta.setdefault("databases", {}).setdefault(dbname, {}).setdefault("tables", {})
+        for t, conf in extra.items():
+            tables[t] = {**tables.get(t, {}), **conf}
+        meta_path.write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        source += f"; tables from {args.tables_merge} merged"
     values = sample_values(db_path, args.seed)
     overrides = dict(p.split("=", 1) for p in args.param)
     log = open(RESULTS / "datasette.log", "w")
@@ -1253,7 +1277,7 @@ def main() -> int:
                     help="batch: `with db.conn:` around --batch records; page: one per page, as ingest.py; "
                          "atomic: db.atomic() around --batch records")
     ap.add_argument("--prototype", default="",
-                    help="store changes to try, comma-separated: cache,novalueidx,cellsnorowid,contentless")
+                    help="store changes to try, comma-separated: sumidx,nosync,cache,novalueidx,cellsnorowid,contentless")
     ap.add_argument("--no-analyze", dest="analyze", action="store_false")
     ap.add_argument("--no-vacuum", dest="vacuum", action="store_false")
     ap.add_argument("--skip-build", action="store_true", help="time the queries on the existing --db")
@@ -1263,13 +1287,17 @@ def main() -> int:
     ap.add_argument("--queries-file", help="JSON {name: {sql, …}} used when the metadata has no canned queries")
     ap.add_argument("--queries-merge", action="store_true",
                     help="serve and time the metadata's queries with --queries-file's merged over them (rewrites)")
+    ap.add_argument("--tables-merge", help="JSON {table: {facets: …}} merged over the metadata's table settings")
     ap.add_argument("--only", default="", help="time only endpoints whose name contains one of these, comma-separated")
     ap.add_argument("--param", action="append", default=[], help="name=value for a canned query parameter")
     ap.add_argument("--explain", action="store_true", help="EXPLAIN QUERY PLAN for every canned query")
     ap.add_argument("--no-blank", action="store_true", help="skip timing each canned query with blank parameters")
     args = ap.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
-    out_path = RESULTS / f"publish-{Path(args.db).stem}-{args.reports}.json"
+    db = Path(args.db).resolve()
+    # results beside a database kept elsewhere (a prototype copy must not overwrite the default run's figures)
+    out_path = (RESULTS / f"publish-{db.stem}-{args.reports}.json" if db.parent == RESULTS.resolve()
+                else db.with_name(f"{db.stem}.publish-{args.reports}.json"))
     b = s = None
     if not args.skip_build:
         b = build(args)

@@ -18,7 +18,7 @@ def sha256(data: bytes) -> str:
 def archive_bytes(db, data: bytes, content_type: str | None = None) -> str:
     """Store the bytes once (idempotent) and return their sha256."""
     digest = sha256(data)
-    db.execute(
+    db.conn.execute(  # in the caller's transaction (sqlite-utils' db.execute would commit on its own)
         "INSERT OR IGNORE INTO archive (sha256, size, content_type, data) VALUES (?, ?, ?, ?)",
         [digest, len(data), content_type, data],
     )
