@@ -22,9 +22,8 @@ sys.path.insert(0, str(ROOT))
 
 import trafilatura  # noqa: E402
 
-from pipelines.extract import clean_and_extract  # noqa: E402
-
 from bench.timing import timed  # noqa: E402
+from pipelines.extract import clean_and_extract  # noqa: E402
 
 
 def pages() -> list[Path]:

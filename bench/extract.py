@@ -21,11 +21,10 @@ sys.path.insert(0, str(ROOT))
 
 import lxml.html  # noqa: E402
 
+from bench.timing import timed  # noqa: E402
 from extract import extract_bytes  # noqa: E402
 from extract.encoding import decode  # noqa: E402
 from extract.record import sniff  # noqa: E402
-
-from bench.timing import timed  # noqa: E402
 
 
 def inputs() -> list[Path]:

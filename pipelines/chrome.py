@@ -240,7 +240,6 @@ def strip_chrome_lines(doc: Document) -> Chrome:
 def clean_html_tree(tree: etree._Element, html: str) -> tuple[etree._Element, Chrome, dict]:
     """Choose the element to read as the report body. Returns (element, chrome, page-level metadata
     found outside it: the metadata table and the 来源/时间 lines under the title)."""
-    from extract.readers.html import read_element
 
     chrome = Chrome()
     # a metadata block needs two of its labels, each followed by a colon or a closing tag, somewhere

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 from conftest import FIXTURES, shared
+
 from crawler.cms.base import Link, PageRequest
 from crawler.cms.discovery import candidates, column_key, find_columns, find_hubs
 from crawler.cms.generic import GenericAdapter, is_attachment, report_year

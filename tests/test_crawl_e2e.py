@@ -8,7 +8,6 @@ must end with the same reports, cells, checks and findings as an uninterrupted o
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -19,8 +18,8 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-
 from conftest import EXPECTED, load_expected, shared
+
 from crawler.demo_portal import DemoPortal
 from crawler.run import write_sites_csv
 

@@ -16,7 +16,6 @@ import re
 import sqlite3
 
 import pytest
-
 from e2e.served import SHARED, Server, build_db, canned_queries, metadata
 
 SPAM_SEED = "002_a13882358a356a89.txt"  # 新巴尔虎左旗 2020: 365体育投注 substituted into the text, failing row totals

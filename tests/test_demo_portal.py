@@ -19,6 +19,7 @@ import tracemalloc
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import pytest
+from conftest import ROOT, shared
 
 from crawler.demo_portal import DemoPortal
 from crawler.demo_portal.sites import HUGE_SIZE, content_of
@@ -27,7 +28,6 @@ from crawler.demo_portal.web import Request
 from crawler.registry import registry_hosts
 from extract import extract_bytes
 from pipelines.extract import clean_and_extract
-from conftest import ROOT, shared
 
 GENERATED = ["trs", "hanweb", "trsdyn", "jsonapi", "gbk", "hacked", "hostile"]
 TABLES = ("active", "applications", "review_litigation", "prose")

@@ -6,8 +6,8 @@ from __future__ import annotations
 import codecs
 
 import pytest
-
 from conftest import shared
+
 from extract import extract_bytes
 from extract.encoding import UndecodableError, decode
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pytest
-
 from conftest import EXPECTED, SHARED, expected_files, load_expected, shared
+
 from extract import extract_file
 
 CASES = [p.name for p in expected_files()]

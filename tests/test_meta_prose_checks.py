@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import shared
+
 from extract import extract_bytes
 from extract.checks import evaluate
 from extract.meta import find_year

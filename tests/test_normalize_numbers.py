@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import shared
+
 from extract import extract_bytes
 from extract.meta import find_published
 from extract.normalize import normalize

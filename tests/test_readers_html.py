@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import FIXTURES
+
 from extract import extract_bytes
 from extract.readers.html import read_html
 

@@ -17,11 +17,7 @@ import zipfile
 import zlib
 
 import pytest
-
-import extract.readers.convert as convert
 from conftest import FIXTURES, shared
-from extract import extract_bytes, extract_file
-from extract.readers.docx import read_docx
 from office_fixtures import (
     HUAIAN_FILLED,
     HUAIAN_TITLE,
@@ -29,6 +25,10 @@ from office_fixtures import (
     huaian_filled_docx,
     load_huaian_expected,
 )
+
+import extract.readers.convert as convert
+from extract import extract_bytes, extract_file
+from extract.readers.docx import read_docx
 
 TABLES = ("active", "applications", "review_litigation")
 
@@ -360,6 +360,7 @@ def test_truncated_pdf_is_an_error_not_an_exception():
 def test_blank_template_table4_is_printed_blanks_not_unparsed():
     # An all-empty row of cells is a row of printed blanks: null values, and nothing claimed unreadable.
     from conftest import shared
+
     from extract import extract_file
 
     record = extract_file(shared("corpus", "template", "annual-report-template-2021.docx"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 import pdfplumber
-
 from conftest import shared
+
 from extract import extract_file
 from extract.readers.pdf import read_pdf
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import shared
+
 from extract import extract_bytes
 from extract.readers.text import read_text
 
@@ -15,7 +16,7 @@ def test_pipe_rows_become_grid_rows_with_trailing_empty_fields():
     doc = read_text(seed("001_5ead8cc1c8ee6d6d.txt"))
     row = next(r for r in doc.rows if r.fields[0] == "行政許可")
     assert row.grid and not row.aligned
-    assert row.fields == ["行政許可", "3771", "", ""]  # printed '行政許可 | 3771 | ||' 
+    assert row.fields == ["行政許可", "3771", "", ""]  # printed '行政許可 | 3771 | ||'
 
 
 def test_markdown_rule_rows_are_dropped():

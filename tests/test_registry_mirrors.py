@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import shared
+
 from crawler.registry import COLUMNS, LEVELS, load_sites, registry_hosts
 from pipelines.extract import clean_and_extract
 

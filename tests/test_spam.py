@@ -23,8 +23,8 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-
 from conftest import EXPECTED, FIXTURES, SHARED, load_expected, shared
+
 from pipelines.extract import clean_and_extract
 
 SPAM_DIR = FIXTURES / "spam"

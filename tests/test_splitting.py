@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from conftest import shared
+
 from extract import extract_bytes
 from extract.identities import application_identities, review_identities
 from extract.splitting import candidates, solve

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-
 from conftest import FIXTURES, shared
+
 from pipelines.ingest import ingest_bytes, ingest_paths, reparse
 from pipelines.store import bigrams, ensure_schema, fts_query, open_db
 

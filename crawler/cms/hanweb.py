@@ -178,7 +178,7 @@ class HanwebAdapter(Adapter):
         for fragment in records(text):
             found.extend(anchors(url, fragment))
         # some jcms templates also print static links beside the datastore
-        if not ("dataproxy.jsp" in urlsplit(url).path):
+        if "dataproxy.jsp" not in urlsplit(url).path:
             found.extend(anchors(url, text))
         return select_reports(url, found, extra=ARTICLE)
 

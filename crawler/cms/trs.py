@@ -24,7 +24,12 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from crawler.cms.base import Adapter, Link, PageRequest, absolute
 from crawler.cms.generic import (
-    TRS_ARTICLE, anchors, is_attachment, looks_like_report_title, select_reports, clean_title,
+    TRS_ARTICLE,
+    anchors,
+    clean_title,
+    is_attachment,
+    looks_like_report_title,
+    select_reports,
 )
 
 # ── nianbao's assumption ─────────────────────────────────────────────────────────────────────────

@@ -11,19 +11,17 @@ refreshed), so an ordinary test run never rewrites tracked files. Chromium and a
 
 from __future__ import annotations
 
-import os
-import tempfile
-
 import csv
 import io
+import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-
 from e2e.served import ROOT, SHARED, Server, build_db
 
 CHROMIUM = Path("/usr/bin/chromium")
