@@ -8,12 +8,13 @@ so (off_domain, blocked, error, not_modified). Outcomes are those of the `pages.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobots
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
 
-from pipelines.spam import is_gov_host
+from crawler.netpolicy import origin_of, system_resolver
 
 OUTCOME = "nianbao_outcome"
 DUPLICATE = "already fetched in this crawl"
@@ -84,16 +85,40 @@ class DedupMiddleware(_WithSpider):
         return None
 
 
-class HostGateMiddleware(_WithSpider):
-    """Only .gov.cn hosts and the site registry's hosts are fetched; anything else is recorded
-    `off_domain` and never requested."""
+class Refused(IgnoreRequest):
+    """A request the crawler will not send; the spider's errback records its outcome and reason."""
 
-    def process_request(self, request):
-        host = urlsplit(request.url).hostname or ""
-        if not is_gov_host(host, self.spider.allowed_hosts):
-            origin = (request.meta.get("redirect_urls") or [request.url])[0]
-            mark(request, "off_domain", f"{origin} → {request.url}: host {host} is neither .gov.cn nor in the registry")
-            return stub(request)
+    def __init__(self, outcome: str, detail: str):
+        super().__init__(detail)
+        self.outcome, self.detail = outcome, detail
+
+
+class HostGateMiddleware(_WithSpider):
+    """Every request — listing, report, attachment, and each redirect hop, which comes back through here —
+    asks the network policy (crawler/netpolicy.py) before it goes out: an origin the registry or the sites
+    file does not name, a non-default port, a numeric or IPv6-literal host, or a name that resolves to a
+    loopback/private/link-local address is refused and recorded `off_domain`, never requested. The name is
+    resolved in a thread (never on the reactor) and the answer kept for the run."""
+
+    def __init__(self, crawler=None):
+        super().__init__(crawler)
+        self._resolved: dict[tuple[str, int], list[str]] = {}
+
+    async def process_request(self, request):
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.threads import deferToThread
+
+        policy = self.spider.policy
+        why = policy.refusal(request.url)
+        origin = origin_of(request.url)
+        if why is None and origin is not None and not policy.is_named(origin):
+            key = (origin.host, origin.port)
+            if key not in self._resolved:
+                self._resolved[key] = await maybe_deferred_to_future(deferToThread(system_resolver, *key))
+            why = policy.refusal(request.url, resolve=lambda host, port: self._resolved[(host, port)])
+        if why is not None:
+            first = (request.meta.get("redirect_urls") or [request.url])[0]
+            raise Refused("off_domain", why if first == request.url else f"{first} → {request.url}: {why}")
         return None
 
 
@@ -105,14 +130,12 @@ class RedirectGuardMiddleware(_WithSpider):
             return response
         target = urljoin(request.url, response.headers["Location"].decode("latin-1"))
         chain = list(request.meta.get("redirect_urls") or []) + [request.url]
-        host = urlsplit(target).hostname or ""
         if target in chain:
             self._stop(request, response)
             mark(request, "error", "redirect loop: " + " → ".join(chain + [target]))
-        elif not is_gov_host(host, self.spider.allowed_hosts):
+        elif (why := self.spider.policy.refusal(target)) is not None:
             self._stop(request, response)
-            mark(request, "off_domain", f"{chain[0]} redirects to {target}: not followed (host {host} is outside "
-                                        ".gov.cn and the registry)")
+            mark(request, "off_domain", f"{chain[0]} redirects to {target}: not followed ({why})")
         return response
 
     @staticmethod

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
+from crawler.netpolicy import is_gov_name, normalize_host
 from extract.document import Document
 from extract.normalize import ZERO_WIDTH, normalize
 
@@ -80,8 +81,8 @@ def spam_hits(text: str) -> list[re.Match]:
 # ── hosts ───────────────────────────────────────────────────────────────────────────────────────
 
 def is_gov_host(host: str, registry_hosts: frozenset[str] | set[str] = frozenset()) -> bool:
-    host = (host or "").lower().split(":")[0].rstrip(".")
-    return host.endswith(".gov.cn") or host == "gov.cn" or host in registry_hosts
+    """A .gov.cn name or a registry host: the one rule is crawler/netpolicy.py's (ports aside)."""
+    return is_gov_name(host) or normalize_host(host) in registry_hosts
 
 
 def _external_hosts(el: etree._Element, registry_hosts) -> list[str]:

@@ -25,6 +25,7 @@ from crawler.demo_portal import DemoPortal
 from crawler.demo_portal.sites import HUGE_SIZE, content_of
 from crawler.demo_portal.tables import place, ruled_grid
 from crawler.demo_portal.web import Request
+from crawler.netpolicy import NetPolicy
 from crawler.registry import registry_hosts
 from extract import extract_bytes
 from pipelines.extract import clean_and_extract
@@ -79,7 +80,7 @@ def _values(record: dict, table: str) -> dict:
 
 @pytest.mark.parametrize("key", GENERATED)
 def test_every_report_extracts_to_the_manifest(portal, manifest, key):
-    hosts = registry_hosts()
+    hosts = registry_hosts() | NetPolicy.from_sites(portal.sites()).hosts
     problems = []
     for r in manifest[key]["reports"]:
         status, h, page = fetch(portal, r["url"])
@@ -465,7 +466,7 @@ def test_real_site_serves_the_corpus_byte_for_byte(portal, manifest):
     for r in manifest["real"]["reports"]:
         status, h, data = fetch(portal, r["url"])
         rec = clean_and_extract(data, filename=urlsplit(r["url"]).path, url=r["url"], content_type=h["content-type"],
-                                registry_hosts=registry_hosts())
+                                registry_hosts=registry_hosts() | NetPolicy.from_sites(portal.sites()).hosts)
         got = [rec[f] for f in ("agency", "year", "title", "format", "applications_layout", "published")]
         assert got == [r[f] for f in ("agency", "year", "title", "format", "applications_layout", "published")]
 

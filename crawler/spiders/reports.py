@@ -9,14 +9,13 @@ Sites come from the registry (crawler/sites.csv rows); a row needs `agency` and 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import FormRequest, Request
 
 from crawler.cms.base import ATTACHMENT, absolute
-from crawler.middlewares import DUPLICATE, OUTCOME
+from crawler.middlewares import DUPLICATE, OUTCOME, Refused
 from extract.encoding import charset_from_content_type, decode
 from pipelines.store import now
 
@@ -39,16 +38,15 @@ def check_site(site: dict) -> dict:
 class ReportsSpider(scrapy.Spider):
     name = "reports"
 
-    def __init__(self, sites=None, registry_hosts=frozenset(), validators=None, *args, **kwargs):
+    def __init__(self, sites=None, registry_hosts=frozenset(), validators=None, policy=None, *args, **kwargs):
+        from crawler.netpolicy import NetPolicy, registry_policy
+
         super().__init__(*args, **kwargs)
         self.sites = [check_site(dict(s)) for s in (sites or [])]
-        hosts = set(registry_hosts)
-        for s in self.sites:
-            for key in ("portal_url", "column_url"):
-                h = urlsplit(s.get(key) or "").hostname
-                if h:
-                    hosts.add(h.lower())
-        self.allowed_hosts = frozenset(hosts)
+        # may this origin be fetched: the registry's origins and the crawled sites' own (crawler/netpolicy.py)
+        self.policy = (policy or registry_policy()) | NetPolicy.from_sites(self.sites)
+        # hosts that are not mirrors, for the content rules (registry hosts named by the caller included)
+        self.allowed_hosts = self.policy.hosts | frozenset(h.lower() for h in registry_hosts)
         self.validators = dict(validators or {})   # url → (etag, last_modified) of the archived copy
         self.fetched: set[bytes] = set()           # request fingerprints fetched by this process
         self.listed: dict[str, set[str]] = {s["agency"]: set() for s in self.sites}  # reports/attachments linked
@@ -177,7 +175,9 @@ class ReportsSpider(scrapy.Spider):
             return  # already fetched in this process: nothing to record
         if request.meta.get("nianbao_kind") in ("listing", "portal") and request.meta.get("site") in self.listing_failures:
             self.listing_failures[request.meta["site"]] += 1
-        if isinstance(err, IgnoreRequest) and "robots" in text.lower():
+        if isinstance(err, Refused):
+            outcome, detail = err.outcome, err.detail[:400]
+        elif isinstance(err, IgnoreRequest) and "robots" in text.lower():
             outcome, detail = "robots", "disallowed by robots.txt: not fetched"
         elif "maxsize" in text.lower() or "max size" in text.lower() or "warnsize" in text.lower():
             outcome, detail = "error", f"too large: {text}"
