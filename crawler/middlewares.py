@@ -177,8 +177,43 @@ def _near_empty(response) -> bool:
     ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
     if "html" not in ctype and not response.body.lstrip()[:1] == b"<":
         return False
-    text = re.sub(rb"<script.*?</script>|<style.*?</style>|<[^>]+>|\s+|&nbsp;", b"", response.body, flags=re.S | re.I)
-    return len(text) < 200
+    return not has_visible_text(response.body, NEAR_EMPTY_TEXT)
+
+
+NEAR_EMPTY_TEXT = 200   # bytes of text outside tags, scripts and styles below which a page is a shell
+_RAW_TEXT_END = {b"script": re.compile(rb"</script\s*>", re.I), b"style": re.compile(rb"</style\s*>", re.I)}
+_TAG_NAME = re.compile(rb"<\s*([a-zA-Z]+)")
+_SPACE = re.compile(rb"\s+|&nbsp;")
+
+
+def has_visible_text(body: bytes, enough: int) -> bool:
+    """Whether the page has at least `enough` bytes of text outside tags, scripts and styles.
+
+    One left-to-right pass with `find` (no backtracking pattern over the body: `<[^>]+>` is quadratic on a
+    page of `<` with no `>`), stopping as soon as there is enough text. An unclosed tag ends the text, as
+    in a browser."""
+    pos, seen, n = 0, 0, len(body)
+    while pos < n:
+        lt = body.find(b"<", pos)
+        chunk = body[pos:lt if lt >= 0 else n]
+        seen += len(_SPACE.sub(b"", chunk))
+        if seen >= enough:
+            return True
+        if lt < 0:
+            break
+        m = _TAG_NAME.match(body, lt, lt + 40)
+        name = m.group(1).lower() if m else b""
+        if name in _RAW_TEXT_END:
+            end = _RAW_TEXT_END[name].search(body, lt)
+            if end is None:
+                break
+            pos = end.end()
+            continue
+        gt = body.find(b">", lt + 1)
+        if gt < 0:
+            break
+        pos = gt + 1
+    return False
 
 
 class ConditionalRequestMiddleware(_WithSpider):

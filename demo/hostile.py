@@ -26,7 +26,11 @@ def _pingtan(corpus: Path) -> str:
     return (corpus / "pingtan" / "pingtan-2024-report.html").read_text(encoding="utf-8")
 
 
-def _inject(page: str, html: str, where: str = "</body>") -> str:
+REPORT_BODY_END = '<p style="text-indent: 2em;"><span style="font-family: 黑体, SimHei;">五、存在的主要问题'
+
+
+def _inject(page: str, html: str, where: str = REPORT_BODY_END) -> str:
+    """Insert inside the report's own content (after table 四), where the readers go."""
     i = page.rfind(where)
     return page[:i] + html + page[i:]
 
@@ -58,7 +62,7 @@ def hidden_blocks(corpus: Path, n: int = 8_000) -> bytes:
 
 def link_farm(corpus: Path, n: int = 4_000) -> bytes:
     """Defect 5: 4,000 link-farm groups of foreign links."""
-    groups = "".join("<p>" + "".join(f'<a href="http://farm{i}-{j}.example.com/">彩票{j}</a>' for j in range(6)) + "</p>"
+    groups = "".join("<p>" + "".join(f'<a href="http://farm{i}-{j}.example.top/">365体育 {j}</a>' for j in range(6)) + "</p>"
                      for i in range(n))
     return _inject(_pingtan(corpus), groups).encode("utf-8")
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from extract.limits import MAX_COUNT, MAX_NUMBER_CHARS
 from extract.splitting import candidates
 
 N = r"(\d+(?:\.\d+)?)"
@@ -66,6 +67,8 @@ def find_prose(text: str) -> tuple[dict, dict]:
             if key == "applications_received" and re.search(r"复议|诉讼", m.group()):
                 continue
             value = 0 if group is None else _num(m.group(group))
+            if value is None or value >= MAX_COUNT:
+                continue  # not a figure within reason (extract/limits.py)
             if key not in hits or m.start() < hits[key][0]:
                 hits[key] = (m.start(), value, sent)
             break
@@ -76,6 +79,8 @@ def find_prose(text: str) -> tuple[dict, dict]:
 
 
 def _num(s: str):
+    if len(s) > MAX_NUMBER_CHARS:
+        return None  # not a figure (and int() of 4,300+ digits raises)
     return float(s) if "." in s else int(s)
 
 
@@ -104,6 +109,9 @@ def find_legacy_table(text: str) -> tuple[dict, dict, list]:
         row = m.group(0).strip()
         cells = 2 if re.search(r"历年累计|累计", table[:120]) else 1
         if len(runs) == cells:
+            if len(runs[0]) > MAX_NUMBER_CHARS:
+                unparsed.append(f"legacy_table.{key}")
+                continue
             figures[key] = int(runs[0])
         else:
             # Fewer runs than cells: a fused dump. Read only when the cut is unique.

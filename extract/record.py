@@ -162,6 +162,7 @@ def record_from_document(doc: Document, source: dict) -> dict:
         "prose_evidence": evidence,
         "raw": {**active.raw, **apps.raw, **review.raw},
         "unparsed": unparsed,
+        "unparsed_reasons": {**active.reasons, **apps.reasons, **review.reasons},
         "checks": [],
         "spam": [],
         "text": text,
@@ -173,6 +174,11 @@ def record_from_document(doc: Document, source: dict) -> dict:
                                                            legacy_figures)
     if doc.outcome == "ok":
         record["outcome"], record["detail"] = _content_outcome(record, norm, has_tables)
+    if record["unparsed_reasons"]:
+        doc.warn("figures out of bounds, left unparsed: " + "; ".join(
+            f"{k} {v}" for k, v in list(record["unparsed_reasons"].items())[:5]))
+    if doc.warnings:  # a bound that cut something, or a doubtful reading: said, never silent
+        record["detail"] = "; ".join(d for d in (record["detail"], *doc.warnings) if d)
     return record
 
 

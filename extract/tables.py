@@ -20,8 +20,9 @@ from dataclasses import dataclass, field
 from extract import formats as F
 from extract.document import Document, Row
 from extract.identities import application_identities, review_identities
+from extract.limits import MAX_NUMBER_CHARS, figure_problem
 from extract.normalize import clean_artefacts, normalize
-from extract.numbers import WHITESPACE, is_blank, parse_amount_yuan, parse_number
+from extract.numbers import WHITESPACE, is_blank, parse_amount_yuan, parse_number, squash
 from extract.splitting import candidates, solve
 
 SEP = "\x1f"
@@ -232,12 +233,21 @@ class TableResult:
     raw: dict = field(default_factory=dict)
     unparsed: list = field(default_factory=list)
     rows_present: set = field(default_factory=set)
+    reasons: dict = field(default_factory=dict)   # table.key → why a present cell is unparsed (a bound)
+
+
+class OutOfBounds(ValueError):
+    pass
 
 
 def _parse_cell(text: str, column: str, header_unit: str | None):
-    if column == "amount_yuan":
-        return parse_amount_yuan(text, header_unit)
-    return parse_number(text)
+    if len(squash(text)) > MAX_NUMBER_CHARS:
+        raise OutOfBounds(f"{len(squash(text)):,} characters is not a figure (limit {MAX_NUMBER_CHARS})")
+    value = parse_amount_yuan(text, header_unit) if column == "amount_yuan" else parse_number(text)
+    problem = figure_problem(value, column)
+    if problem:
+        raise OutOfBounds(problem)
+    return value
 
 
 def _settle(result: TableResult, table: str, reads: dict[str, tuple[list[str], Read]], identities,
@@ -253,11 +263,18 @@ def _settle(result: TableResult, table: str, reads: dict[str, tuple[list[str], R
                 result.raw[f"{table}.{key}"] = tok
                 try:
                     result.values[key] = _parse_cell(tok, col, header_unit)
+                except OutOfBounds as exc:
+                    result.values[key] = None
+                    result.unparsed.append(f"{table}.{key}")
+                    result.reasons[f"{table}.{key}"] = str(exc)
+                    result.raw[f"{table}.{key}"] = tok[:MAX_NUMBER_CHARS * 2]
                 except ValueError:
                     result.values[key] = None
                     result.unparsed.append(f"{table}.{key}")
         elif read.fused is not None:
-            cands = candidates(read.fused, len(keys))
+            # a reading with a figure out of bounds is no reading
+            cands = [c for c in candidates(read.fused, len(keys))
+                     if not any(figure_problem(v, col) for v, col in zip(c, cols))]
             if len(cands) == 1:
                 for key, v in zip(keys, cands[0]):
                     result.values[key] = v
