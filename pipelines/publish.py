@@ -41,7 +41,7 @@ MAX_BIGRAM_TEXT = 200_000    # characters nianbao_bigrams reads (Python work: no
 def prepare_connection(conn):
     import sqlite3
 
-    from pipelines.store import bigrams, fts_query
+    from pipelines.search import bigrams, fts_query
 
     for name, value in SQL_LIMITS.items():
         conn.setlimit(getattr(sqlite3, name), value)
