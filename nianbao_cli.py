@@ -141,10 +141,16 @@ def _record(command: str, args) -> dict | None:
 
     path = Path(args.path)
     if not path.is_file():
-        print(f"nianbao {command}: {path}: no such file", file=sys.stderr)
+        what = "is a folder (give one file; nianbao ingest takes folders)" if path.is_dir() else "no such file"
+        print(f"nianbao {command}: {path}: {what}", file=sys.stderr)
         return None
     try:
-        return clean_and_extract(path.read_bytes(), filename=str(path), url=args.url,
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"nianbao {command}: {path}: cannot read the file: {exc.strerror or exc}", file=sys.stderr)
+        return None
+    try:
+        return clean_and_extract(data, filename=str(path), url=args.url,
                                  registry_hosts=_registry_hosts())
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback
         print(f"nianbao {command}: {path}: cannot read: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
@@ -367,6 +373,9 @@ def cmd_crawl(args) -> int:
     print(f"crawl run {run_id}: {run['finish_reason']}; fetched {run['pages_fetched']}, new {run['reports_new']}, "
           f"changed {run['reports_changed']}, unchanged {run['unchanged']}, not modified {run['not_modified']}, "
           f"blocked {run['blocked']}, errors {run['errors']}, off-domain {run['off_domain']}, robots {run['robots']}")
+    for site, counts in json.loads(run["per_site"] or "{}").items():
+        if counts.get("capped"):
+            print(f"nianbao crawl: {site}: stopped at a crawl limit: {counts['capped']}", file=sys.stderr)
     silent = silent_sites(args.db, run_id)
     if silent:
         print("nianbao crawl: sites that used to yield reports yielded none: " + ", ".join(silent), file=sys.stderr)
@@ -375,14 +384,17 @@ def cmd_crawl(args) -> int:
 
 
 def cmd_sites(args) -> int:
-    from crawler.registry import COLUMNS, LEVELS, load_sites
+    from crawler.registry import COLUMNS, LEVELS, SITE_LIMITS, load_sites
 
     path = Path(args.file) if args.file else None
     rows = load_sites(path) if path else load_sites()
     problems = []
     for n, r in enumerate(rows, start=2):
-        if list(r) != COLUMNS:
-            problems.append(f"line {n}: columns {list(r)} ≠ {COLUMNS}")
+        if list(r)[:len(COLUMNS)] != COLUMNS or not set(list(r)[len(COLUMNS):]) <= set(SITE_LIMITS):
+            problems.append(f"line {n}: columns {list(r)} ≠ {COLUMNS} (+ optional {', '.join(SITE_LIMITS)})")
+        for key in SITE_LIMITS:
+            if (r.get(key) or "").strip() and not (r[key].strip().isdigit() and int(r[key]) > 0):
+                problems.append(f"line {n}: {key} {r[key]!r} is not a positive whole number")
         if not r.get("agency"):
             problems.append(f"line {n}: no agency")
         if r.get("level") and r["level"] not in LEVELS:

@@ -88,12 +88,15 @@ def zip_bomb_docx(corpus: Path, inflated: int = 200 * 1024 * 1024) -> bytes:
     return out.getvalue()
 
 
-def _replace_figure(page: str, label: str, value: str) -> str:
-    """The first number cell after `label` in the real page becomes `value`."""
+def _replace_figure(page: str, label: str, value: str, nth: int = 1) -> str:
+    """The nth number cell after `label` in the real page becomes `value`."""
     import re
 
     i = page.index(label, page.index("主动公开政府信息情况"))
-    m = re.compile(r"(<td[^>]*>\s*(?:<[^>]+>\s*)*)(\d+)").search(page, i)
+    cells = re.compile(r"(<td[^>]*>\s*(?:<[^>]+>\s*)*)(\d+)")
+    for _ in range(nth):
+        m = cells.search(page, i)
+        i = m.end()
     return page[:m.start(2)] + value + page[m.end(2):]
 
 
@@ -105,10 +108,10 @@ def huge_figures(corpus: Path) -> bytes:
 
 
 def absurd_figures(corpus: Path) -> bytes:
-    """Defect 7: −4529 and 999,999,999,999,999 in table 二, and a table-三 total of 2^63−1."""
+    """Defect 7: −4529 and 999,999,999,999,999 in table 二, and a table-三 total (new requests) of 2^63−1."""
     page = _replace_figure(_pingtan(corpus), "行政许可", "-4529")
     page = _replace_figure(page, "行政处罚", "999999999999999")
-    page = _replace_figure(page, "（七）总计", str(2 ** 63 - 1))
+    page = _replace_figure(page, "一、本年新收政府信息公开申请数量", str(2 ** 63 - 1), nth=7)
     return page.encode("utf-8")
 
 

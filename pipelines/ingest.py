@@ -70,12 +70,24 @@ def ingest_paths(db: sqlite_utils.Database, paths: list[str], progress=None) -> 
     return counts
 
 
+def crawled_hosts(db: sqlite_utils.Database) -> frozenset[str]:
+    """Hosts a crawl fetched from: the network policy allowed them then (a sites file named them), so a
+    re-parse does not call their pages mirrors (the demo's 127.0.0.1 is in no project registry)."""
+    from urllib.parse import urlsplit
+
+    rows = db.execute("SELECT DISTINCT CASE WHEN instr(substr(url, 9), '/') > 0 "
+                      "THEN substr(url, 1, instr(substr(url, 9), '/') + 8) ELSE url END FROM pages "
+                      "WHERE crawl_run_id IS NOT NULL AND url IS NOT NULL AND outcome != 'off_domain'").fetchall()
+    return frozenset(h for (u,) in rows if (h := (urlsplit(u or "").hostname or "").lower()))
+
+
 def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False) -> Counter:
     """Rebuild every record from the archived bytes (after an extractor change), without recrawling.
     With only_pending, just the pages archived but never parsed (a crawl killed between the two)."""
     from pipelines.archive import archived
 
     _, hosts = registry()
+    hosts = hosts | crawled_hosts(db)
     counts: Counter = Counter()
     where = " WHERE outcome = 'archived'" if only_pending else " WHERE outcome NOT IN ('listing', 'not_modified', " \
         "'blocked', 'error', 'off_domain', 'robots')"
