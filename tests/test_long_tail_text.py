@@ -183,3 +183,21 @@ def test_lost_column_with_prose_reads_only_the_stated_cell():
     assert rec["cell_info"]["active.regulations.issued"]["resolved_by"] == "prose"
     assert rec["active"]["regulations.repealed"] is None and rec["active"]["regulations.in_force"] is None
     assert {"active.regulations.repealed", "active.regulations.in_force"} <= set(rec["unparsed"])
+
+
+# ── the store keeps how each cell was read ───────────────────────────────────────────────────────
+
+def test_store_keeps_source_resolved_by_and_computed(tmp_path):
+    from pipelines.ingest import ingest_paths
+    from pipelines.schema import open_db
+
+    db = open_db(str(tmp_path / "t.db"))
+    ingest_paths(db, [shared("corpus", "shanghai", "shanghai-kewei-2024-pdftext.md"),
+                      shared("corpus", "pingtan", "pingtan-2022-report.txt")])
+    rows = set(db.execute(
+        "SELECT r.agency, c.key, c.value, c.source, c.confidence, c.resolved_by, c.computed FROM cells c "
+        "JOIN reports r ON r.id = c.report_id "
+        "WHERE key IN ('carried_forward.total', 'normative_documents.issued', 'granted.total')").fetchall())
+    assert ("上海市科委", "carried_forward.total", 1, "text", None, None, 1) in rows
+    assert ("上海市科委", "granted.total", 9, "text", None, None, 0) in rows
+    assert ("平潭综合实验区", "normative_documents.issued", 88, "text", None, "prose", 0) in rows
