@@ -377,6 +377,8 @@ def cmd_crawl(args) -> int:
 def cmd_sites(args) -> int:
     from crawler.registry import COLUMNS, LEVELS, load_sites
 
+    if args.classify:
+        return classify_urls(args)
     path = Path(args.file) if args.file else None
     rows = load_sites(path) if path else load_sites()
     problems = []
@@ -399,6 +401,17 @@ def cmd_sites(args) -> int:
     for p in problems:
         print("  " + p, file=sys.stderr)
     return 1 if problems else 0
+
+
+def classify_urls(args) -> int:
+    """`nianbao sites --classify URL…`: URL<TAB>report|column|other<TAB>family-or-- per line."""
+    from crawler.addresses import classify
+    from crawler.registry import SITES, registry_hosts
+
+    hosts = registry_hosts(Path(args.file) if args.file else SITES)
+    for url in args.classify:
+        print(classify(url, title=args.title or "", registry_hosts=hosts).line())
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -441,6 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
     dp.set_defaults(func=cmd_demo_portal)
     st = sub.add_parser("sites", help="list and validate the site registry")
     st.add_argument("--file", help="a registry CSV (default crawler/sites.csv)")
+    st.add_argument("--classify", nargs="+", metavar="URL",
+                    help="print URL<TAB>report|column|other<TAB>family (crawler/data/url_families.json) per URL")
+    st.add_argument("--title", help="with --classify: the link text or page title, when known")
     st.set_defaults(func=cmd_sites)
     for name, func, helptext in (("serve", cmd_serve, "Datasette over a nianbao database"),
                                  ("demo", cmd_demo, "offline demo: serve the demo portal, crawl it, build the database, serve it")):
