@@ -118,12 +118,11 @@ def known_mirrors() -> dict[str, dict]:
     """Known non-government hosts that copy government reports (clones, reprints, document-sharing sites,
     proxies), by host name: {host: {mirror_type, copies, note}}."""
     with open(MIRROR_HOSTS, newline="", encoding="utf-8") as f:
-        return {r["host"].lower(): r for r in csv.DictReader(f)}
+        return {r["host"].lower().split(":")[0]: r for r in csv.DictReader(f)}
 
 
 def known_mirror(host: str | None) -> dict | None:
-    host = (host or "").lower()
-    return known_mirrors().get(host) or known_mirrors().get(host.split(":")[0])
+    return known_mirrors().get((host or "").lower().split(":")[0])
 
 
 # ── titles ───────────────────────────────────────────────────────────────────────────────────────
