@@ -122,12 +122,54 @@ def half_gbk(corpus: Path) -> bytes:
     return page[:cut].encode("utf-8") + page[cut:].encode("gbk", errors="replace")
 
 
+def _pdf_update(data: bytes, objects: dict[int, bytes], extra_trailer: bytes = b"") -> bytes:
+    """An incremental update appended to a real PDF: new or replaced objects, a classic xref section for
+    them and a trailer chained (/Prev) to the original cross-reference — what any PDF editor writes."""
+    import re
+
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+
+    doc = PDFDocument(PDFParser(io.BytesIO(data)))
+    trailer = doc.xrefs[0].trailer
+    prev = int(re.findall(rb"startxref\s+(\d+)", data)[-1])
+    out = bytearray(data if data.endswith(b"\n") else data + b"\n")
+    offsets = {}
+    for num, body in sorted(objects.items()):
+        offsets[num] = len(out)
+        out += b"%d 0 obj\n" % num + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 1\n0000000000 65535 f \n"
+    for num, off in sorted(offsets.items()):
+        out += b"%d 1\n%010d 00000 n \n" % (num, off)
+    size = max(int(trailer["Size"]), max(objects) + 1)
+    root = trailer["Root"].objid
+    out += (b"trailer\n<< /Size %d /Root %d 0 R /Prev %d " % (size, root, prev) + extra_trailer
+            + b" >>\nstartxref\n%d\n%%%%EOF\n" % xref)
+    return bytes(out)
+
+
+def encrypted_pdf(corpus: Path) -> bytes:
+    """Defect 10: the real hongze PDF behind a password (standard security handler, a user password that
+    is not empty): no reader can open it without the password."""
+    data = (corpus / "huaian" / "hongze-2023-report.pdf").read_bytes()
+    enc = (b"<< /Filter /Standard /V 1 /R 2 /Length 40 /P -4 /O <" + b"6f" * 32 + b"> /U <" + b"75" * 32 + b"> >>")
+    return _pdf_update(data, {900: enc}, b"/Encrypt 900 0 R /ID [<" + b"00" * 16 + b"> <" + b"00" * 16 + b">]")
+
+
+def cyclic_pdf(corpus: Path) -> bytes:
+    """Defect 10: the real hongze PDF whose page tree's /Kids point back at the tree itself."""
+    data = (corpus / "huaian" / "hongze-2023-report.pdf").read_bytes()
+    return _pdf_update(data, {2: b"<< /Type /Pages /Kids [2 0 R] /Count 1 >>"})
+
+
 DOCUMENTS = {
     "lt-flood.html": lt_flood, "span-bomb.html": span_bomb, "style.html": brace_less_style,
     "hidden-blocks.html": hidden_blocks, "link-farm.html": link_farm, "bomb.docx": zip_bomb_docx,
     "huge-figures.html": huge_figures, "absurd-figures.html": absurd_figures, "half-gbk.html": half_gbk,
+    "encrypted.pdf": encrypted_pdf, "cyclic.pdf": cyclic_pdf,
 }
-CONTENT_TYPES = {".html": "text/html; charset=utf-8",
+CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf",
                  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import shared
 
-from crawler.netpolicy import NetPolicy, is_public_address, origin_of
+from crawler.netpolicy import NetPolicy, is_numeric_host, is_public_address, origin_of
 from crawler.run import write_sites_csv
 from demo.hostile import HostileSite
 
@@ -68,7 +68,8 @@ def test_project_registry_names_no_loopback_origin():
     from crawler.netpolicy import registry_policy
 
     policy = registry_policy()
-    assert not [o for o in policy.origins if not is_public_address(o.host) and not o.host.endswith(".cn")]
+    assert not [o for o in policy.origins if o.host == "localhost" or (is_numeric_host(o.host) and
+                                                                       not is_public_address(o.host))]
     assert policy.refusal("http://127.0.0.1:8700/") and policy.refusal("http://127.0.0.1/")
 
 
@@ -201,6 +202,18 @@ def test_defect10_half_utf8_half_gbk_page_is_read_and_flagged():
     assert rec["applications"]["new_received.total"] == 218 and rec["review_litigation"]["review.total"] == 7
 
 
+def test_defect10_encrypted_pdf_says_so():
+    rec = extract_hostile("encrypted.pdf")
+    assert rec["outcome"] == "error"
+    assert rec["detail"] == "the PDF is encrypted (password-protected): its text cannot be read without the password"
+
+
+def test_defect10_cyclic_page_tree_is_not_called_a_scan():
+    rec = extract_hostile("cyclic.pdf")
+    assert rec["outcome"] == "ok" and "page tree refers back to itself" in rec["detail"]
+    assert rec["applications"]["new_received.total"] == 21   # the real hongze figures, still read
+
+
 def test_defect3_extract_json_prints_a_record_for_the_poison_page(tmp_path):
     import json
 
@@ -288,7 +301,9 @@ def test_hostile_crawl_finishes_with_every_page_recorded(hostile_crawl):
     for name in ("huge-figures.html", "absurd-figures.html"):
         assert "figures out of bounds, left unparsed" in outcome[name][1]
     (errors,), = q(db, "SELECT errors FROM crawl_runs WHERE id = 1")
-    assert errors == sum(1 for o, _ in outcome.values() if o == "error") == 1
+    assert errors == sum(1 for o, _ in outcome.values() if o == "error") == 2   # bomb.docx, encrypted.pdf
+    assert outcome["encrypted.pdf"] == ("error", "the PDF is encrypted (password-protected): its text cannot be "
+                                                 "read without the password")
 
 
 def test_defect2_poison_page_does_not_stop_later_crawls_or_reparse(hostile_crawl):
