@@ -13,6 +13,7 @@ from urllib.parse import urljoin
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobots
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
+from scrapy.resolver import CachingThreadedResolver
 
 from crawler.netpolicy import origin_of, system_resolver
 
@@ -237,3 +238,38 @@ class ConditionalRequestMiddleware(_WithSpider):
         if response.status == 304:
             mark(request, "not_modified", "HTTP 304: unchanged since the last crawl")
         return response
+
+
+
+class PolicyResolver(CachingThreadedResolver):
+    """Scrapy's caching resolver, with the network policy applied to the address a name resolves to when
+    the connection is made: HostGateMiddleware checked the name earlier, but a name can resolve differently
+    a second later (DNS rebinding). A name the registry or sites file does not name that resolves to a
+    loopback/private/link-local address fails with a DNSLookupError saying so; the spider records it
+    `off_domain`."""
+
+    crawler = None
+
+    @classmethod
+    def from_crawler(cls, crawler, reactor):
+        obj = super().from_crawler(crawler, reactor)
+        obj.crawler = crawler
+        return obj
+
+    def getHostByName(self, name, timeout=()):
+        d = super().getHostByName(name, timeout)
+        d.addCallback(self._check, name)
+        return d
+
+    def _check(self, address, name):
+        from twisted.internet.error import DNSLookupError
+
+        from crawler.netpolicy import is_public_address, normalize_host
+
+        policy = getattr(getattr(self.crawler, "spider", None), "policy", None)
+        if policy is not None and not is_public_address(address) and normalize_host(name) not in policy.hosts:
+            raise DNSLookupError(f"{name} resolves to {address}: {POLICY_REFUSAL}")
+        return address
+
+
+POLICY_REFUSAL = "refused by the network policy"

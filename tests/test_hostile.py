@@ -277,7 +277,7 @@ def hostile_crawl(tmp_path_factory):
         rows[1]["max_listing_pages"] = 12          # the endless 下一页 chain, capped per site
         sites_csv, db = tmp / "sites.csv", tmp / "crawl.db"
         write_sites_csv(rows, str(sites_csv))
-        first = crawl(sites_csv, db)
+        first = crawl(sites_csv, db, "--progress", "--set", "NIANBAO_PROGRESS_INTERVAL=0.5")
         again = crawl(sites_csv, db)
         reparse = subprocess.run([NIANBAO, "reparse", "--db", str(db), "--quiet"], capture_output=True, text=True,
                                  timeout=300)
@@ -326,6 +326,13 @@ def test_defect9_endless_listing_is_capped_and_the_cap_recorded(hostile_crawl):
     per_site = json.loads(q(db, "SELECT per_site FROM crawl_runs WHERE id = 1")[0][0])
     assert per_site[site.ENDLESS_AGENCY]["capped"] == "max_listing_pages 12 reached"
     assert f"{site.ENDLESS_AGENCY}: stopped at a crawl limit: max_listing_pages 12 reached" in first.stderr
+
+
+def test_defect10_progress_lines_on_scrapy_2_19(hostile_crawl):
+    _, _, first, _, _ = hostile_crawl
+    lines = [ln for ln in first.stderr.splitlines() if "] fetched " in ln]
+    assert lines and all("queued" in ln for ln in lines), first.stderr[-2000:]
+    assert "AttributeError" not in first.stderr
 
 
 def test_site_limits_default_from_the_registry_and_override_per_row():

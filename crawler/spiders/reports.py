@@ -17,7 +17,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import FormRequest, Request
 
 from crawler.cms.base import ATTACHMENT, absolute
-from crawler.middlewares import DUPLICATE, OUTCOME, Refused
+from crawler.middlewares import DUPLICATE, OUTCOME, POLICY_REFUSAL, Refused
 from crawler.registry import site_limits
 from extract.encoding import charset_from_content_type, decode
 from pipelines.writers import now
@@ -222,6 +222,8 @@ class ReportsSpider(scrapy.Spider):
             self.listing_failures[request.meta["site"]] += 1
         if isinstance(err, Refused):
             outcome, detail = err.outcome, err.detail[:400]
+        elif POLICY_REFUSAL in text:
+            outcome, detail = "off_domain", text[:400]
         elif isinstance(err, IgnoreRequest) and "robots" in text.lower():
             outcome, detail = "robots", "disallowed by robots.txt: not fetched"
         elif "maxsize" in text.lower() or "max size" in text.lower() or "warnsize" in text.lower():

@@ -26,7 +26,7 @@ def read_pdf(data: bytes) -> Document:
     import pdfplumber
 
     doc = Document(content_type="application/pdf")
-    chars = images = 0
+    chars = images = 0   # images: anything drawn (a scan, or text as outlines) that OCR could read
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
         pages = pdf.pages
@@ -45,7 +45,7 @@ def read_pdf(data: bytes) -> Document:
             for line in outside.extract_text_lines(layout=False, strip=True):
                 items.append((line["top"], "line", line["text"]))
             chars += len(page.chars)
-            images += len(page.images)
+            images += len(page.images) + len(page.rects) + len(page.curves) + len(page.lines)  # drawn text counts
             for _, kind, content in sorted(items, key=lambda x: x[0]):
                 if kind == "line":
                     if not PAGE_NUMBER.match(content):
@@ -61,7 +61,7 @@ def read_pdf(data: bytes) -> Document:
         doc.detail = "the PDF has no page that can be reached (its page tree is empty, broken or cyclic)"
     elif chars == 0 and images == 0:
         doc.outcome = "error"
-        doc.detail = f"the PDF's {len(pages)} page(s) hold neither text nor images: nothing to read or OCR"
+        doc.detail = f"the PDF's {len(pages)} page(s) hold neither text nor images or drawings: nothing to read or OCR"
     elif chars == 0:
         doc.outcome = "needs_ocr"
         doc.detail = "PDF has no text layer (a scan); OCR is needed to read it"
@@ -76,7 +76,7 @@ def _pdf_problem(exc: Exception) -> str:
     names = {type(exc).__name__, type(cause).__name__}
     if names & {"PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"} or "password" in str(cause).lower():
         return "the PDF is encrypted (password-protected): its text cannot be read without the password"
-    return f"cannot open the PDF: {type(cause).__name__}: {cause}".rstrip(": ")[:300]
+    return f"cannot read pdf: {type(cause).__name__}: {cause}".rstrip(": ")[:300]
 
 
 def _page_tree_cycles(pdf) -> bool:
