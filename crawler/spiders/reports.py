@@ -193,7 +193,6 @@ class ReportsSpider(scrapy.Spider):
             "fetched_at": now(), "run_id": self.run_id,
         }
 
-<<<<<<< HEAD
 
 def _pairs(headers) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in headers.items() for v in vs]
@@ -205,8 +204,3 @@ def http_exchange(response) -> dict:
     return {"status": response.status, "headers": _pairs(response.headers),
             "request": {"method": req.method, "headers": _pairs(req.headers), "body": req.body} if req else None}
 
-
-def _looks_like_article(url: str) -> bool:
-    return bool(re.search(r"/t\d{8}_\d+\.s?html?$|/art_\d+_\d+\.html$|/content/post_\d+\.html$|\.shtml$", url))
-=======
->>>>>>> main
