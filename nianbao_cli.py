@@ -137,7 +137,7 @@ def _wide(text: str) -> int:
 
 def _record(command: str, args) -> dict | None:
     """Read, clean and extract one file; print a one-line error (never a traceback) when impossible."""
-    from pipelines.extract import clean_and_extract
+    from pipelines.parse import clean_and_extract
 
     path = Path(args.path)
     if not path.is_file():
@@ -229,7 +229,7 @@ def _progress(quiet: bool):
 
 def cmd_ingest(args) -> int:
     from pipelines.ingest import ingest_paths
-    from pipelines.store import open_db
+    from pipelines.schema import open_db
 
     try:
         db = open_db(args.db)
@@ -243,7 +243,7 @@ def cmd_ingest(args) -> int:
 
 def cmd_reparse(args) -> int:
     from pipelines.ingest import reparse
-    from pipelines.store import open_db
+    from pipelines.schema import open_db
 
     counts = reparse(open_db(args.db), progress=_progress(args.quiet))
     print("reparsed: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
@@ -278,10 +278,10 @@ def cmd_demo(args) -> int:
     import subprocess
     import tempfile
 
-    from crawler.demo_portal import DemoPortal
     from crawler.run import write_sites_csv
+    from demo.portal import DemoPortal
     from pipelines.ingest import ingest_paths
-    from pipelines.store import open_db
+    from pipelines.schema import open_db
 
     root = Path(__file__).resolve().parent
     db_path = Path(args.db)
@@ -316,7 +316,7 @@ def cmd_demo(args) -> int:
 def cmd_demo_portal(args) -> int:
     import time
 
-    from crawler.demo_portal import DemoPortal
+    from demo.portal import DemoPortal
 
     corpus = args.corpus
     portal = DemoPortal(size=args.size, port=args.port, corpus_dir=corpus).start()
@@ -360,7 +360,7 @@ def cmd_crawl(args) -> int:
 
         hosts = hosts | hosts_of(Path(args.sites_file))
     run_id = crawl(args.db, sites, jobdir=args.jobdir, overrides=overrides, hosts=hosts)
-    from pipelines.store import open_db
+    from pipelines.schema import open_db
 
     db = open_db(args.db)
     run = db["crawl_runs"].get(run_id)

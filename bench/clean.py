@@ -4,7 +4,7 @@
 
 Pages: the real pingtan report pages in ../shared/corpus (full TRS portal shells around real tables),
 else the bundled demo/reports page. For each page both are timed (median of N rounds):
-  ours      pipelines.extract.clean_and_extract: decode, hidden-spam scan, chrome, inline spam, every table
+  ours      pipelines.parse.clean_and_extract: decode, hidden-spam scan, chrome, inline spam, every table
             cell, checks — the whole record;
   baseline  trafilatura.extract(html) with its defaults — main text only, tables flattened.
 Prints pages per second for both and the ratio baseline time ÷ our time (above 1 = we are faster), and
@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 import trafilatura  # noqa: E402
 
 from bench.timing import timed  # noqa: E402
-from pipelines.extract import clean_and_extract  # noqa: E402
+from pipelines.parse import clean_and_extract  # noqa: E402
 
 
 def pages() -> list[Path]:

@@ -22,8 +22,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from crawler.demo_portal import DemoPortal  # noqa: E402
 from crawler.run import write_sites_csv  # noqa: E402
+from demo.portal import DemoPortal  # noqa: E402
 
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 

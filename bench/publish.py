@@ -12,7 +12,7 @@ tables whose figures are mostly small with a long tail, that add up except for a
 not, some blank and unparsed cells, figures stated in sentences, spam findings on a few pages, quarantined
 mirror pages, second sources, corrected re-publications, listing pages that are not reports, and a body text
 of a few KB built from the real reports' own sentences with the place names swapped. Checks come from the
-real `extract.checks` code. Every page goes through `pipelines.store.store_page` (archiving the page's
+real `extract.checks` code. Every page goes through `pipelines.writers.store_page` (archiving the page's
 bytes: the report rendered as a small HTML page) and `store_record`, in transactions of --batch records.
 
 One fictional agency publishes at most 13 reports (2013–2025) and a report is one agency and year, so
@@ -56,7 +56,8 @@ import numpy as np  # noqa: E402
 from extract import formats as F  # noqa: E402
 from extract.checks import prose_checks, table_checks  # noqa: E402
 from extract.normalize import to_simplified  # noqa: E402
-from pipelines import store as S  # noqa: E402
+from pipelines import schema  # noqa: E402
+from pipelines import writers as S  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 SHARED = ROOT.parent / "shared"
@@ -125,8 +126,8 @@ _YEAR_RE = re.compile(r"20[12]\d(?=年)")
 
 
 def real_records() -> list[dict]:
-    from pipelines.extract import clean_and_extract
     from pipelines.ingest import files_under
+    from pipelines.parse import clean_and_extract
 
     paths = [p for p in (SHARED / "seeds", SHARED / "corpus") if p.is_dir()]
     out = []
@@ -725,7 +726,7 @@ def provenance() -> dict:
     return {"git_head": git("rev-parse", "--short", "HEAD"),
             "uncommitted": git("status", "--porcelain", "pipelines", "datasette_metadata.json").splitlines()
             if git("rev-parse", "HEAD") else None,
-            "store_py_sha1": hashlib.sha1((ROOT / "pipelines" / "store.py").read_bytes()).hexdigest()[:12],
+            "store_py_sha1": hashlib.sha1(b"".join((ROOT / "pipelines" / f).read_bytes() for f in ("schema.py", "writers.py"))).hexdigest()[:12],
             "metadata_sha1": hashlib.sha1((ROOT / "datasette_metadata.json").read_bytes()).hexdigest()[:12]}
 
 
@@ -758,7 +759,7 @@ def build(args) -> dict:
     print(f"real material: {len(real)} records, {sum(map(len, pool.values()))} sentences; "
           f"{len(schedule)} agencies publishing ({len(agencies)} generated), setup {t_setup:.1f}s", flush=True)
 
-    db = S.open_db(str(path))
+    db = schema.open_db(str(path))
     bulk = S.bulk_writes(db)  # as ingest and the crawler write: WAL, synchronous = NORMAL, checkpointed after
     bulk.__enter__()
     if args.prototype:
@@ -921,7 +922,7 @@ def build(args) -> dict:
 # ── store speed-ups, prototyped by monkeypatching (nothing in pipelines/ is edited) ─────────────────
 
 def prototypes(db, names: str) -> None:
-    """--prototype a,b,…: candidate changes to pipelines/store.py, to measure their effect on the build.
+    """--prototype a,b,…: candidate changes to pipelines/writers.py and schema.py, to measure their effect on the build.
       cache       PRAGMA cache_size = -262144 (a 256 MB page cache instead of SQLite's 2 MB)
       novalueidx  without the cells(table_name, key, value) index (no canned query uses it)
       cellsnorowid cells as a WITHOUT ROWID table (its primary key is the table: no second copy of it)

@@ -10,7 +10,8 @@ import time
 from scrapy import signals
 from twisted.internet import task
 
-from pipelines.store import now, open_db
+from pipelines.schema import open_db
+from pipelines.writers import now
 
 OUTCOME_COLUMNS = ("new", "changed", "unchanged", "linked", "not_modified", "blocked", "error", "off_domain",
                    "robots", "not_a_report")
@@ -72,7 +73,7 @@ class CrawlRunRecorder:
         """After a finished crawl: reports a site's listings no longer link to are marked removed (kept,
         never deleted) — only for sites whose listing walk had no failure, so a blocked or broken listing,
         or a crawl stopped early, removes nothing."""
-        from pipelines.store import mark_removed, vanished_reports
+        from pipelines.writers import mark_removed, vanished_reports
 
         removed: dict[str, int] = {}
         with db.conn:

@@ -7,8 +7,9 @@ import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 
-from pipelines.extract import clean_and_extract
-from pipelines.store import bulk_writes, now, open_db, store_page, store_record
+from pipelines.parse import clean_and_extract
+from pipelines.schema import open_db
+from pipelines.writers import bulk_writes, now, store_page, store_record
 
 
 class StorePipeline:

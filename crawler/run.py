@@ -16,7 +16,7 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.registry import load_sites, registry_hosts
-from pipelines.store import open_db
+from pipelines.schema import open_db
 
 
 def load_site_rows(sites_file: str | None, names: list[str] | None) -> list[dict]:

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from pipelines.extract import clean_and_extract
-from pipelines.store import bulk_writes, load_registry, store_page, store_record
+from pipelines.parse import clean_and_extract
+from pipelines.writers import bulk_writes, load_registry, store_page, store_record
 
 SUFFIXES = {".html", ".htm", ".shtml", ".txt", ".md", ".pdf", ".docx", ".doc", ".wps", ".xls", ".xlsx", ".et",
             ".jpg", ".jpeg", ".png"}

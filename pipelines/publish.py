@@ -30,7 +30,7 @@ METADATA_DB_KEY = "nianbao"  # the database key used inside datasette_metadata.j
 
 @hookimpl
 def prepare_connection(conn):
-    from pipelines.store import bigrams, fts_query
+    from pipelines.search import bigrams, fts_query
 
     conn.create_function("nianbao_fts", 1, lambda q: fts_query(q or ""), deterministic=True)
     conn.create_function("nianbao_bigrams", 1, lambda t: bigrams(t or ""), deterministic=True)

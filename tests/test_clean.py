@@ -9,7 +9,7 @@ from functools import lru_cache
 import pytest
 from conftest import EXPECTED, expected_files, load_expected, shared
 
-from pipelines.extract import clean_and_extract
+from pipelines.parse import clean_and_extract
 
 CHROME_STRINGS = ["当前位置", "长者模式", "无障碍", "网站标识码", "ICP备", "公安备案号", "主办单位", "版权所有", "字体",
                   "打印本页", "关闭窗口", "分享到", "扫一扫", "登录", "注册", "热门搜索", "闽政通APP"]

@@ -394,7 +394,7 @@ def _walk(start: str, cms: str) -> tuple[dict[str, str], list[str], set[str]]:
 
 
 def test_adapters_walk_the_live_demo_portal():
-    from crawler.demo_portal import DemoPortal
+    from demo.portal import DemoPortal
 
     portal = DemoPortal(size=1).start()
     try:

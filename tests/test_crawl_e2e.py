@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import pytest
 from conftest import EXPECTED, load_expected, shared
 
-from crawler.demo_portal import DemoPortal
 from crawler.run import write_sites_csv
+from demo.portal import DemoPortal
 
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 

@@ -328,7 +328,7 @@ def test_outcome_mix_chart_data(server):
 # ── metadata rules ─────────────────────────────────────────────────────────────────────────────
 
 def test_every_wide_column_is_described_with_its_unit():
-    from pipelines.store import TABLE_KEYS, WIDE, column
+    from pipelines.schema import TABLE_KEYS, WIDE, column
 
     tables = metadata()["databases"]["nianbao"]["tables"]
     for table, keys in TABLE_KEYS.items():

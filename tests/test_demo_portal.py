@@ -1,4 +1,4 @@
-"""The offline demo portal (crawler/demo_portal/README.md), over real HTTP on 127.0.0.1.
+"""The offline demo portal (demo/portal/README.md), over real HTTP on 127.0.0.1.
 
 Every generated report, run through nianbao's own cleaner and extractor, must give exactly the manifest's
 values; the listing mechanics, conditional requests, encodings, robots.txt, the WAF page and the hostile
@@ -21,13 +21,13 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import pytest
 from conftest import ROOT, shared
 
-from crawler.demo_portal import DemoPortal
-from crawler.demo_portal.sites import HUGE_SIZE, content_of
-from crawler.demo_portal.tables import place, ruled_grid
-from crawler.demo_portal.web import Request
 from crawler.registry import registry_hosts
+from demo.portal import DemoPortal
+from demo.portal.sites import HUGE_SIZE, content_of
+from demo.portal.tables import place, ruled_grid
+from demo.portal.web import Request
 from extract import extract_bytes
-from pipelines.extract import clean_and_extract
+from pipelines.parse import clean_and_extract
 
 GENERATED = ["trs", "hanweb", "trsdyn", "jsonapi", "gbk", "hacked", "hostile"]
 TABLES = ("active", "applications", "review_litigation", "prose")
@@ -532,7 +532,7 @@ def test_size_reaches_2000_reports_quickly():
 
 
 def test_cli_serves_until_interrupted():
-    proc = subprocess.Popen([sys.executable, "-m", "crawler.demo_portal", "--port", "0", "--size", "1"], cwd=ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "demo.portal", "--port", "0", "--size", "1"], cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = proc.stdout.readline()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from conftest import shared
 
 from crawler.registry import COLUMNS, LEVELS, load_sites, registry_hosts
-from pipelines.extract import clean_and_extract
+from pipelines.parse import clean_and_extract
 
 
 def test_registry_rows_are_well_formed():

@@ -25,7 +25,7 @@ import lxml.html
 import pytest
 from conftest import EXPECTED, FIXTURES, SHARED, load_expected, shared
 
-from pipelines.extract import clean_and_extract
+from pipelines.parse import clean_and_extract
 
 SPAM_DIR = FIXTURES / "spam"
 CLEAN_DIR = SPAM_DIR / "clean"

@@ -9,7 +9,8 @@ import pytest
 from conftest import FIXTURES, shared
 
 from pipelines.ingest import ingest_bytes, ingest_paths, reparse
-from pipelines.store import bigrams, ensure_schema, fts_query, open_db
+from pipelines.schema import ensure_schema, open_db
+from pipelines.search import bigrams, fts_query
 
 TIME_SPAN = '<span class="article_time bf-pass">时间：2025-03-10 15:35</span>'
 URL = "https://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202503/t20250310_97791.htm"

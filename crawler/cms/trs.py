@@ -35,7 +35,7 @@ from crawler.cms.generic import (
 # ── nianbao's assumption ─────────────────────────────────────────────────────────────────────────
 # The endpoint behind TRS's list2.trsapi front-end module could NOT be observed offline (no live TRS site, no
 # public copy of list2.trsapi.js in the material we had). This template is nianbao's ASSUMPTION, unverified
-# against a live TRS site; the offline demo portal (crawler/demo_portal, site `trsdyn`) serves exactly this
+# against a live TRS site; the offline demo portal (demo/portal, site `trsdyn`) serves exactly this
 # shape. `root` is the site root (the path before the column's zwgk/xxgk/… segments, "/" on a real site);
 # `page` is the 0-based page index, the same numbering as the static index_<page> pages, so the first API page
 # is maxStaticIndex + 1. The answer is JSON {"total": T, "data": [{"title", "url", "date"}]} (TRS's own field

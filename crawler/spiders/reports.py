@@ -18,7 +18,7 @@ from scrapy.http import FormRequest, Request
 from crawler.cms.base import ATTACHMENT, absolute
 from crawler.middlewares import DUPLICATE, OUTCOME
 from extract.encoding import charset_from_content_type, decode
-from pipelines.store import now
+from pipelines.writers import now
 
 REQUIRED = ("agency",)
 HANDLED_STATUSES = [s for s in range(300, 600) if s not in (301, 302, 303, 307, 308)]

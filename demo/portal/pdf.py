@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from crawler.demo_portal.tables import Table, place
+from demo.portal.tables import Table, place
 
 W, H = 595.28, 841.89
 MARGIN = 56.0

@@ -1,4 +1,4 @@
-"""python -m crawler.demo_portal --port 8700 [--size N] [--corpus DIR] [--seed 7]
+"""python -m demo.portal --port 8700 [--size N] [--corpus DIR] [--seed 7]
 
 Serves the demo portal on 127.0.0.1 until Ctrl-C and prints the site URLs."""
 
@@ -8,11 +8,11 @@ import argparse
 import sys
 import threading
 
-from crawler.demo_portal import DemoPortal
+from demo.portal import DemoPortal
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m crawler.demo_portal", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m demo.portal", description=__doc__.splitlines()[0])
     ap.add_argument("--port", type=int, default=8700, help="port on 127.0.0.1 (0 = any free port)")
     ap.add_argument("--size", type=int, default=1, help="multiplies the generated reports (26 → over 2,000)")
     ap.add_argument("--corpus", default=None, help="corpus directory for the 'real' site (../shared/corpus)")

@@ -12,9 +12,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from crawler.demo_portal.server import DemoServer, ViewCounter
-from crawler.demo_portal.sites import ROBOTS_TXT, SITE_CLASSES, RealSite
-from crawler.demo_portal.web import SITE_EPOCH, Request, Response, html, not_found
+from demo.portal.server import DemoServer, ViewCounter
+from demo.portal.sites import ROBOTS_TXT, SITE_CLASSES, RealSite
+from demo.portal.web import SITE_EPOCH, Request, Response, html, not_found
 
 __all__ = ["DemoPortal"]
 

@@ -9,9 +9,9 @@ changed: cleaning works on the parsed document, and every removal is listed in t
 from __future__ import annotations
 
 from extract.document import Document
+from extract.encoding import UndecodableError, charset_from_content_type, decode
 from extract.record import read_document, record_from_document, sniff, source_info
 from pipelines.chrome import Chrome, clean_html_tree, filter_to_main_text, strip_chrome_lines
-from pipelines.decode import UndecodableError, charset_from_content_type, decode
 from pipelines.spam import find_hidden_spam, mirror_findings, remove_inline_spam
 
 

@@ -18,11 +18,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-from crawler.demo_portal import content as C
-from crawler.demo_portal.docx_writer import report_docx
-from crawler.demo_portal.pdf import report_pdf
-from crawler.demo_portal.tables import html_table
-from crawler.demo_portal.web import HTML, SITE_EPOCH, Request, Response, etag_of, html, redirect
+from demo.portal import content as C
+from demo.portal.docx_writer import report_docx
+from demo.portal.pdf import report_pdf
+from demo.portal.tables import html_table
+from demo.portal.web import HTML, SITE_EPOCH, Request, Response, etag_of, html, redirect
 
 CST = timezone(timedelta(hours=8))
 E = _html.escape

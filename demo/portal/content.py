@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from crawler.demo_portal import tables as TB
+from demo.portal import tables as TB
 
 SIX = ["natural_person", "commercial", "research", "nonprofit", "legal_services", "other_org"]
 COLS = SIX + ["total"]

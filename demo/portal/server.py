@@ -10,7 +10,7 @@ from email.utils import format_datetime, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from crawler.demo_portal.web import VIEWS, Request, Response, etag_of
+from demo.portal.web import VIEWS, Request, Response, etag_of
 
 
 class DemoServer(ThreadingHTTPServer):
