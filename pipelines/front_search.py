@@ -1,7 +1,7 @@
 """Search that serves a reader: `/search?q=…&year=&province=&level=&order=relevance|year&page=N`.
 
 * the query language: words (all must occur), `"a phrase"`, `A OR B`, `-word` or `NOT word`; every word of
-  any length is matched through the bigram index (pipelines.store.bigrams), so two-character words work;
+  any length is matched through the bigram index (pipelines.search.bigrams), so two-character words work;
 * agencies are matched too, by registered name, alias and every printed name (沭阳 finds the 沐阳 misprint);
 * results are bounded (20 a page, a count capped at 1,000) and each shows one snippet around a match
   outside the standard preamble and the tables' headings, never the full text;
@@ -15,7 +15,7 @@ import sqlite3
 
 from extract.normalize import to_simplified
 from pipelines.front import LEVEL_LABELS, is_demo, rows
-from pipelines.store import bigrams
+from pipelines.search import bigrams
 
 PAGE_SIZE = 20
 COUNT_CAP = 1000
