@@ -459,6 +459,9 @@ def source_data(conn: sqlite3.Connection, page_id: str) -> dict | None:
     kind = page["kind"] or _kind_from(page)
     page["kind"] = kind
     page["ext"], page["mime"] = EXTENSIONS.get(kind, ("bin", "application/octet-stream"))
+    # documents download as what they are; a web page downloads as bytes (its .html name says what it is),
+    # so no browser ever renders it outside the sandboxed frame
+    page["download_mime"] = "application/octet-stream" if kind in ("html", "text", "bin") else page["mime"]
     page["framed"] = kind in ("html", "text")
     return page
 
@@ -473,8 +476,10 @@ def _kind_from(page: dict) -> str:
 
 
 def source_bytes(conn: sqlite3.Connection, sha256: str) -> bytes | None:
-    row = conn.execute("SELECT data FROM archive WHERE sha256 = ?", [sha256]).fetchone()
-    return row[0] if row else None
+    """The archived bytes (from the WARC archive beside the database; ArchiveError when unreadable)."""
+    from pipelines.warc_archive import archived_bytes
+
+    return archived_bytes(conn, sha256)
 
 
 def attachment_name(page: dict) -> str:

@@ -9,6 +9,7 @@ from urllib.parse import unquote, urlencode
 from datasette.utils.asgi import NotFound, Response
 
 from pipelines import front
+from pipelines.warc_archive import ArchiveError
 
 
 def _db(datasette):
@@ -72,6 +73,8 @@ async def source_frame(datasette, request):
     document inert even when this URL is opened on its own, outside the frame."""
     pid = request.url_vars["page_id"]
     page, data = await _page_and_bytes(datasette, pid)
+    if isinstance(data, Response):
+        return data
     if not page["framed"]:
         raise NotFound("这个文件不是网页，请下载 not an HTML page: download it")
     charset = (page["encoding"] or "utf-8").split("+")[0]
@@ -83,8 +86,10 @@ async def source_file(datasette, request):
     """The archived file as itself: its real extension and content type, always as an attachment."""
     pid = request.url_vars["page_id"]
     page, data = await _page_and_bytes(datasette, pid)
+    if isinstance(data, Response):
+        return data
     headers = {**_inert_headers(), "content-disposition": front.content_disposition(front.attachment_name(page))}
-    return Response(data, content_type=page["mime"], headers=headers)
+    return Response(data, content_type=page["download_mime"], headers=headers)
 
 
 async def _page_and_bytes(datasette, pid: str):
@@ -92,7 +97,10 @@ async def _page_and_bytes(datasette, pid: str):
     page = await db.execute_fn(lambda conn: front.source_data(conn, pid))
     if page is None:
         raise NotFound(f"没有这个页面 no page {pid!r}")
-    data = await db.execute_fn(lambda conn: front.source_bytes(conn, page["sha256"]))
+    try:
+        data = await db.execute_fn(lambda conn: front.source_bytes(conn, page["sha256"]))
+    except ArchiveError as exc:
+        return page, Response.text(f"存档副本无法读取 archived copy unreadable: {exc}", status=500)
     if data is None:
         raise NotFound("存档中没有这个文件 not in the archive")
     return page, data

@@ -4,7 +4,7 @@
   facet suggestions off (they make table pages ~20× slower), bound to 127.0.0.1 by default, with
   datasette_metadata.json re-keyed to the database's name.
 * The front door (pipelines/front.py, pipelines/front_views.py): `/`, `/report/<key>`, `/agency/<id>`,
-  `/source/<page_id>`, registered with `register_routes`; its templates (pipelines/templates/, also
+  `/source/<page_id>` (the archived bytes read from the WARC archive), registered with `register_routes`; its templates (pipelines/templates/, also
   overriding Datasette's table and query pages for Chinese headers) and static files (pipelines/static/)
   are passed to `datasette serve` as `--template-dir` and `--static static-nianbao:`.
 * The Datasette plugin hooks below (registered through the `datasette` entry point in pyproject.toml)
@@ -48,29 +48,6 @@ def prepare_connection(conn):
             return None
 
     conn.create_function("nianbao_warc", 3, warc_payload)
-
-
-@hookimpl
-def register_routes(datasette):
-    return [(r"^/source/(?P<page_id>[0-9a-f]{16})/file$", archived_file)]
-
-
-async def archived_file(datasette, request):
-    """A page's archived bytes from the WARC archive, as a download (never rendered: nosniff, attachment)."""
-    from datasette.utils.asgi import Response
-
-    from pipelines.warc_archive import ArchiveError, page_bytes
-
-    page_id = request.url_vars["page_id"]
-    try:
-        data = await datasette.get_database().execute_fn(lambda conn: page_bytes(conn, page_id))
-    except ArchiveError as exc:
-        return Response.text(f"archived copy unreadable: {exc}", status=500)
-    if data is None:
-        return Response.text("no such page", status=404)
-    return Response(data, content_type="application/octet-stream",
-                    headers={"content-disposition": f'attachment; filename="{page_id}.bin"',
-                             "x-content-type-options": "nosniff"})
 
 
 @hookimpl

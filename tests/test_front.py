@@ -19,6 +19,8 @@ import pytest
 from conftest import EXPECTED, ROOT
 from e2e.served import SHARED, Server, build_db
 
+from pipelines.warc_archive import page_bytes
+
 SHUYANG = ROOT / "demo" / "reports" / "shuyang-2025-ocr.md"
 
 
@@ -132,8 +134,9 @@ def test_source_view_is_sandboxed_and_files_download_as_themselves(server, db_pa
     with sqlite3.connect(db_path) as con:
         html_page = con.execute("SELECT p.id FROM reports r JOIN pages p ON p.id = r.page_id "
                                 "WHERE r.agency_id = '平潭综合实验区' AND r.year = 2024 AND r.is_current = 1").fetchone()[0]
-        pdf_page, pdf_bytes = con.execute("SELECT p.id, a.data FROM pages p JOIN archive a ON a.sha256 = p.sha256 "
-                                          "WHERE p.kind = 'pdf' AND p.source LIKE '%hongze-2023-report.pdf'").fetchone()
+        pdf_page = con.execute("SELECT id FROM pages WHERE kind = 'pdf' AND source LIKE '%hongze-2023-report.pdf'"
+                               ).fetchone()[0]
+        pdf_bytes = page_bytes(con, pdf_page)  # from the WARC archive beside the database
     status, _, body = get(server, f"/source/{html_page}")
     assert status == 200 and f'<iframe class="frame" id="source-frame" sandbox src="/source/{html_page}/frame"' in body.decode()
     status, headers, body = get(server, f"/source/{html_page}/frame")
