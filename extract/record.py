@@ -13,12 +13,12 @@ from pathlib import Path
 from extract import tables as T
 from extract.checks import prose_checks, table_checks
 from extract.computed import fill_blank_totals
-from extract.ocr_confirm import confirm_ocr_cells, mark_tables_from_ocr
 from extract.document import Document
 from extract.encoding import UndecodableError, charset_from_content_type, decode
 from extract.formats import ACTIVE_START, APPLICATIONS_START, REVIEW_END
 from extract.meta import agency_from_text, agency_from_title, find_published, find_title, find_year
 from extract.normalize import clean_artefacts, normalize
+from extract.ocr_confirm import confirm_ocr_cells, mark_tables_from_ocr
 from extract.prose import find_legacy_table, find_prose, table_statements
 
 KINDS_BY_SUFFIX = {
