@@ -439,4 +439,8 @@ def read_scanned_pdf(data: bytes, doc: Document | None = None) -> Document:
 
 
 def read_image(data: bytes) -> Document:
-    return read_images(image_pages(data))
+    doc = read_images(image_pages(data))
+    if not doc.rows:
+        doc.outcome = "needs_ocr"
+        doc.detail = "OCR recognised no text in the image: a person must read it"
+    return doc

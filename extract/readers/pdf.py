@@ -58,8 +58,8 @@ def read_pdf(data: bytes) -> Document:
                     grid = [[c for c in r] for r in grid]
                     if grid:
                         doc.add_grid(grid, aligned=True)
-    if chars == 0 and not doc.ocr:
+    if chars == 0 and not doc.rows:
         doc.outcome = "needs_ocr"
         doc.detail = "PDF has no text layer (a scan); OCR is needed to read it" + \
-            ("" if can_ocr else " (tesseract with chi_sim is not installed)")
+            (" and recognised no text" if can_ocr else " (tesseract with chi_sim is not installed)")
     return doc
