@@ -230,6 +230,42 @@ def _tesseract_tsv(paths: list[str], lang: str, psm: int, extra: list[str] | Non
     return pages
 
 
+# The engine is tesseract. rapidocr (PP-OCR ONNX models shipped in the rapidocr-onnxruntime wheel) can be
+# swapped in for measurement only (bench/ocr.py --engine rapidocr; not a project dependency): it reads
+# each crop with its recogniser and yields the same (text, conf, left, top, line) words.
+ENGINE = os.environ.get("NIANBAO_OCR_ENGINE", "tesseract")
+_RAPID = None
+
+
+def _rapid_words(paths: list[str], detect: bool = False) -> dict[int, list]:
+    global _RAPID
+    if _RAPID is None:
+        from rapidocr_onnxruntime import RapidOCR
+
+        _RAPID = RapidOCR()
+    out: dict[int, list] = {}
+    for n, path in enumerate(paths):
+        if detect:
+            res, _ = _RAPID(path)
+            out[n] = [(t, float(c) * 100, int(box[0][0]), int(box[0][1]), (0, 0, k))
+                      for k, (box, t, c) in enumerate(res or [])]
+        else:
+            res, _ = _RAPID(path, use_det=False, use_cls=False, use_rec=True)
+            out[n] = [(t, float(c) * 100, 0, 0, (0, 0, 0)) for t, c in (res or []) if t.strip()]
+    return out
+
+
+def recognise(paths: list[str], mode: str) -> dict[int, list]:
+    """mode: 'cell' (a table cell, any text), 'digits' (a cell that reads as a number), 'page' (lines)."""
+    if ENGINE == "rapidocr":
+        return _rapid_words(paths, detect=(mode == "page"))
+    if mode == "cell":
+        return _tesseract_tsv(paths, "chi_sim", 6)
+    if mode == "digits":
+        return _tesseract_tsv(paths, "eng", 7, ["-c", "tessedit_char_whitelist=0123456789.-+"])
+    return _tesseract_tsv(paths, "chi_sim", 4)
+
+
 def _join(words: list) -> tuple[str, float | None]:
     """Words of one cell → its text (lines joined; CJK words without spaces) and the lowest confidence."""
     if not words:
@@ -305,7 +341,7 @@ def read_cells(img, grids: list[Grid], workdir: str) -> list[list[list[tuple[str
             ImageOps.expand(crop, border=12, fill=255).save(path)
             jobs.append((g, r0, c0, path))
         results.append(table)
-    chi = _tesseract_tsv([p for *_, p in jobs], "chi_sim", 6)
+    chi = recognise([p for *_, p in jobs], "cell")
     for n, (g, r, c, path) in enumerate(jobs):
         results[g][r][c] = _join(chi.get(n, []))
     # Second pass with a digit-only model: cells that read as numbers, and short cells in columns that are
@@ -322,8 +358,7 @@ def read_cells(img, grids: list[Grid], workdir: str) -> list[list[list[tuple[str
         if ((NUMERIC.match(text) and any(ch.isdigit() for ch in text)) or
                 ((g, c) in numeric_cols and len(re.sub(r"\s", "", text)) <= 2)):  # also an inked cell read empty
             numeric_jobs.append((g, r, c, path))
-    digits = _tesseract_tsv([_binary(p) for *_, p in numeric_jobs], "eng", 7,
-                            ["-c", "tessedit_char_whitelist=0123456789.-+"])
+    digits = recognise([_binary(p) for *_, p in numeric_jobs], "digits")
     for n, (g, r, c, _) in enumerate(numeric_jobs):
         text, conf = _join(digits.get(n, []))
         text = text.replace(" ", "")
@@ -348,7 +383,7 @@ def read_lines(img, grids: list[Grid], workdir: str) -> list[tuple[int, str]]:
         draw.rectangle((x0 - 4, y0 - 4, x1 + 4, y1 + 4), fill=255)
     path = os.path.join(workdir, "page.png")
     page.save(path)
-    words = _tesseract_tsv([path], "chi_sim", 4).get(0, [])
+    words = recognise([path], "page").get(0, [])
     lines: dict = {}
     for text, conf, left, top, line in words:
         lines.setdefault(line, []).append((left, top, text))
