@@ -3,7 +3,8 @@
 Tables come from pdfplumber's ruling-line detection, which already tells a merged area (None) from an
 empty cell (""). A table that runs over a page break simply continues in the next page's rows, which
 is all the label matcher needs. Text outside tables becomes lines; page-number lines ('- 4 -') go.
-A PDF with no text layer is a scan: outcome needs_ocr.
+A page with no text layer (a scan, an image-only page) is recognised by OCR (readers/ocr.py) in its place;
+without tesseract a PDF with no text layer at all is outcome needs_ocr.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ def _inside(obj, boxes) -> bool:
 def read_pdf(data: bytes) -> Document:
     import pdfplumber
 
+    from extract.readers import ocr
+
     doc = Document(content_type="application/pdf")
     chars = images = 0   # images: anything drawn (a scan, or text as outlines) that OCR could read
+    can_ocr = None
     try:
         pdf = pdfplumber.open(io.BytesIO(data))
         pages = pdf.pages
@@ -35,7 +39,14 @@ def read_pdf(data: bytes) -> Document:
     if _page_tree_cycles(pdf):
         doc.warn("the PDF's page tree refers back to itself (a cycle); pages were found by scanning the file")
     with pdf:
-        for page in pages:
+        for number, page in enumerate(pages):
+            images += len(page.images) + len(page.rects) + len(page.curves) + len(page.lines)  # drawn text counts
+            if not page.chars:  # a scanned or image-only page: recognise it in place
+                if can_ocr is None:
+                    can_ocr = ocr.tesseract_available()
+                if can_ocr and page.images:
+                    ocr.read_images(ocr.pdf_pages(data, pages=[number]), doc)
+                continue
             tables = page.find_tables()
             boxes = [t.bbox for t in tables]
             items: list[tuple[float, str, object]] = []
@@ -45,7 +56,6 @@ def read_pdf(data: bytes) -> Document:
             for line in outside.extract_text_lines(layout=False, strip=True):
                 items.append((line["top"], "line", line["text"]))
             chars += len(page.chars)
-            images += len(page.images) + len(page.rects) + len(page.curves) + len(page.lines)  # drawn text counts
             for _, kind, content in sorted(items, key=lambda x: x[0]):
                 if kind == "line":
                     if not PAGE_NUMBER.match(content):
@@ -62,9 +72,10 @@ def read_pdf(data: bytes) -> Document:
     elif chars == 0 and images == 0:
         doc.outcome = "error"
         doc.detail = f"the PDF's {len(pages)} page(s) hold neither text nor images or drawings: nothing to read or OCR"
-    elif chars == 0:
+    elif chars == 0 and not doc.rows:
         doc.outcome = "needs_ocr"
-        doc.detail = "PDF has no text layer (a scan); OCR is needed to read it"
+        doc.detail = "PDF has no text layer (a scan); OCR is needed to read it" + \
+            (" and recognised no text" if can_ocr else " (tesseract with chi_sim is not installed)")
     return doc
 
 
