@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -38,6 +37,21 @@ def _cell(value, key: str, unparsed: set[str]) -> str:
     if value is None:
         return "—"
     return str(value)
+
+
+def _how_read(info: dict) -> list[str]:
+    """Cells not read as printed (docs/record-extensions.md): computed totals, prose-settled cuts, OCR."""
+    groups: dict[str, list[str]] = {}
+    for key, i in info.items():
+        how = "computed" if i.get("computed") else i.get("resolved_by") or i.get("source") or "other"
+        if i.get("source") == "ocr":
+            how = "ocr"
+        groups.setdefault(how, []).append(key)
+    out = []
+    for how, keys in groups.items():
+        shown = ", ".join(sorted(keys)[:6]) + (f" … (+{len(keys) - 6})" if len(keys) > 6 else "")
+        out.append(f"读法 read by {how} ({len(keys)}): {shown}")
+    return out
 
 
 def format_record(rec: dict, color: bool = False) -> str:
@@ -123,6 +137,7 @@ def format_record(rec: dict, color: bool = False) -> str:
     if unparsed:
         out.append(paint(f"未能确定 unparsed ({len(unparsed)}): " + ", ".join(sorted(unparsed)), "33"))
         out.append("  (? = present in the document but not readable with certainty; — = printed blank)")
+    out += _how_read(rec.get("cell_info") or {})
     if rec.get("spam"):
         out.append(paint(format_findings(rec["spam"]), "35"))
     if rec.get("quarantined"):
@@ -403,30 +418,34 @@ def cmd_crawl(args) -> int:
 
 
 def cmd_sites(args) -> int:
-    from crawler.registry import COLUMNS, LEVELS, load_sites
+    from crawler.registry import load_sites, summary, validate
 
+    if args.classify:
+        return classify_urls(args)
     path = Path(args.file) if args.file else None
     rows = load_sites(path) if path else load_sites()
-    problems = []
-    for n, r in enumerate(rows, start=2):
-        if list(r) != COLUMNS:
-            problems.append(f"line {n}: columns {list(r)} ≠ {COLUMNS}")
-        if not r.get("agency"):
-            problems.append(f"line {n}: no agency")
-        if r.get("level") and r["level"] not in LEVELS:
-            problems.append(f"line {n}: level {r['level']!r} not one of {sorted(LEVELS)}")
-        if r.get("region_code") and not re.fullmatch(r"\d{6}", r["region_code"]):
-            problems.append(f"line {n}: region_code {r['region_code']!r} is not 6 digits (GB/T 2260)")
-        for key in ("portal_url", "column_url"):
-            if r.get(key) and not re.match(r"https?://", r[key]):
-                problems.append(f"line {n}: {key} {r[key]!r} is not an http(s) URL")
+    problems = validate(rows)
     for r in rows:
         print(f"{r['agency']:<34}{r.get('level') or '':<11}{r.get('province') or '':<10}{r.get('portal_url') or '—':<40}"
               f"{r.get('verified') or ''}")
-    print(f"{len(rows)} sites; " + (f"{len(problems)} problems" if problems else "registry valid"))
+    s = summary(rows)
+    print(f"{s['rows']} sites on {s['hosts']} hosts in {s['provinces']} provinces, {s['with_region_code']:.0%} with a "
+          f"region code, {s['with_column']} with a known 年报 column, {s['seen']} seen (not fetched); "
+          + (f"{len(problems)} problems" if problems else "registry valid"))
     for p in problems:
         print("  " + p, file=sys.stderr)
     return 1 if problems else 0
+
+
+def classify_urls(args) -> int:
+    """`nianbao sites --classify URL…`: URL<TAB>report|column|other<TAB>family-or-- per line."""
+    from crawler.addresses import classify
+    from crawler.registry import SITES, registry_hosts
+
+    hosts = registry_hosts(Path(args.file) if args.file else SITES)
+    for url in args.classify:
+        print(classify(url, title=args.title or "", registry_hosts=hosts).line())
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -472,6 +491,9 @@ def build_parser() -> argparse.ArgumentParser:
     dp.set_defaults(func=cmd_demo_portal)
     st = sub.add_parser("sites", help="list and validate the site registry")
     st.add_argument("--file", help="a registry CSV (default crawler/sites.csv)")
+    st.add_argument("--classify", nargs="+", metavar="URL",
+                    help="print URL<TAB>report|column|other<TAB>family (crawler/data/url_families.json) per URL")
+    st.add_argument("--title", help="with --classify: the link text or page title, when known")
     st.set_defaults(func=cmd_sites)
     for name, func, helptext in (("serve", cmd_serve, "Datasette over a nianbao database"),
                                  ("demo", cmd_demo, "offline demo: serve the demo portal, crawl it, build the database, serve it")):

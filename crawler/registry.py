@@ -7,12 +7,62 @@ from __future__ import annotations
 
 import csv
 import functools
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
 SITES = Path(__file__).with_name("sites.csv")
 COLUMNS = ["agency", "level", "region_code", "province", "portal_url", "column_url", "cms", "aliases", "verified", "notes"]
 LEVELS = {"province", "city", "county", "township", "department"}
+# yes: checked by a fetch; seen: seen in public material, not fetched (crawler/registry_seen.py); document: named in
+# a report's own text; no: remembered, unverified; local: the offline demo portal
+VERIFIED = {"yes", "seen", "document", "no", "local"}
+
+
+def host_of(url: str) -> str:
+    return (urlsplit(url or "").hostname or "").lower()
+
+
+def validate(rows: list[dict]) -> list[str]:
+    """What is wrong with a registry: shape, levels, verified marks, region codes that are not in the division
+    table (crawler/divisions.py) or that contradict the province, and a host with two rows."""
+    from crawler import divisions
+
+    table = divisions.divisions()
+    problems, hosts = [], {}
+    for n, r in enumerate(rows, start=2):
+        if list(r) != COLUMNS:
+            problems.append(f"line {n}: columns {list(r)} ≠ {COLUMNS}")
+        if not r.get("agency"):
+            problems.append(f"line {n}: no agency")
+        if r.get("level") and r["level"] not in LEVELS:
+            problems.append(f"line {n}: level {r['level']!r} not one of {sorted(LEVELS)}")
+        if (r.get("verified") or "") not in VERIFIED:
+            problems.append(f"line {n}: verified {r.get('verified')!r} not one of {sorted(VERIFIED)}")
+        code = r.get("region_code") or ""
+        if code and code not in table:
+            problems.append(f"line {n}: region_code {code!r} is not a GB/T 2260 code in {divisions.source()}")
+        elif code and r.get("province") and table[code[:2] + "0000"].name != r["province"]:
+            problems.append(f"line {n}: region_code {code} is in {table[code[:2] + '0000'].name}, not {r['province']}")
+        for key in ("portal_url", "column_url"):
+            if r.get(key) and not re.match(r"https?://", r[key]):
+                problems.append(f"line {n}: {key} {r[key]!r} is not an http(s) URL")
+        host = host_of(r.get("portal_url") or r.get("column_url"))
+        if host and host != "127.0.0.1":
+            if host in hosts:
+                problems.append(f"line {n}: host {host} already has a row (line {hosts[host]})")
+            hosts.setdefault(host, n)
+    return problems
+
+
+def summary(rows: list[dict]) -> dict:
+    hosts = {host_of(r.get("portal_url") or r.get("column_url")) for r in rows} - {""}
+    provinces = {r["province"] for r in rows if r.get("province") and r["province"] != "中央"}
+    coded = sum(1 for r in rows if r.get("region_code"))
+    return {"rows": len(rows), "hosts": len(hosts), "provinces": len(provinces),
+            "with_region_code": coded / len(rows) if rows else 0.0,
+            "seen": sum(1 for r in rows if r.get("verified") == "seen"),
+            "with_column": sum(1 for r in rows if r.get("column_url"))}
 
 
 def load_sites(path: Path = SITES) -> list[dict]:

@@ -128,6 +128,16 @@ def fetch_and_parse_outcomes(db: sqlite_utils.Database) -> None:
                              WHEN outcome = 'archived' THEN 'pending' ELSE outcome END""")
 
 
+@MIGRATIONS(name="0003_cell_reading")
+def cell_reading(db: sqlite_utils.Database) -> None:
+    """How each cell was read (docs/record-extensions.md): source (html/pdf/text/docx/ocr…), OCR confidence,
+    resolved_by (prose / all_readings_agree / identities), computed (a blank total filled with its sum)."""
+    have = {r[1] for r in db.execute("PRAGMA table_info(cells)").fetchall()}
+    for col, decl in (("source", "TEXT"), ("confidence", "REAL"), ("resolved_by", "TEXT"), ("computed", "INTEGER")):
+        if col not in have:
+            db.execute(f"ALTER TABLE cells ADD COLUMN {col} {decl}")
+
+
 # ── derived objects: rebuilt when their definitions change, not on every open ──────────────────────
 
 def _ensure_derived(db: sqlite_utils.Database) -> bool:

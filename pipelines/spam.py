@@ -80,8 +80,9 @@ def spam_hits(text: str) -> list[re.Match]:
 # ── hosts ───────────────────────────────────────────────────────────────────────────────────────
 
 def is_gov_host(host: str, registry_hosts: frozenset[str] | set[str] = frozenset()) -> bool:
-    host = (host or "").lower().split(":")[0].rstrip(".")
-    return host.endswith(".gov.cn") or host == "gov.cn" or host in registry_hosts
+    from crawler.addresses import is_government_host  # what a host is: crawler/addresses.py
+
+    return is_government_host(host, registry_hosts)
 
 
 def _external_hosts(el: etree._Element, registry_hosts) -> list[str]:
@@ -466,8 +467,13 @@ def mirror_findings(url: str | None, title: str | None, registry_hosts=frozenset
     out = []
     host = urlsplit(url).hostname if url else None
     if host and not is_gov_host(host, registry_hosts):
-        out.append(finding("mirror_host", host, url or "", "quarantined",
-                           "host is neither under .gov.cn nor in the site registry"))
+        from crawler.addresses import known_mirror
+
+        known = known_mirror(host)
+        why = "host is neither under .gov.cn nor in the site registry"
+        if known:
+            why = f"known {known['mirror_type']} host (copies {known['copies']}): {why}"
+        out.append(finding("mirror_host", host, url or "", "quarantined", why))
     phrases = _stuffed_title(title or "")
     if phrases:
         out.append(finding("mirror_title", title, "head > title", "quarantined",

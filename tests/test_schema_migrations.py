@@ -20,8 +20,10 @@ def test_a_database_made_by_main_f5ad5e0_upgrades_in_place(tmp_path):
     path = tmp_path / "old.db"
     shutil.copy(OLD, path)
     db = open_db(str(path))
-    assert [m.name for m in MIGRATIONS.applied(db)] == ["0001_tables", "0002_fetch_and_parse_outcomes"]
+    assert [m.name for m in MIGRATIONS.applied(db)][:3] == ["0001_tables", "0002_fetch_and_parse_outcomes",
+                                                           "0003_cell_reading"]
     assert not MIGRATIONS.pending(db)
+    assert {"source", "confidence", "resolved_by", "computed"} <= set(db["cells"].columns_dict)
     rows = {p.rsplit("/", 1)[1]: (o, f, q, d) for p, o, f, q, d in db.execute(
         "SELECT path, outcome, fetch_outcome, parse_outcome, detail FROM pages")}
     # the old `error` of a truncated PDF was a parse failure: its bytes were fetched (read) whole

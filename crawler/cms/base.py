@@ -12,15 +12,11 @@ Adapters never fetch anything and never import Scrapy.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
-REPORT_TITLE = re.compile(r"(?:19|20)\d{2}\s*年度?.{0,30}?(?:政府信息公开|政务公开|信息公开).{0,6}?(?:年度报告|工作报告|年报)"
-                          r"|(?:政府信息公开|信息公开)(?:工作)?年度报告")
-COLUMN_TEXT = re.compile(r"政府信息公开年报|政府信息公开年度报告|信息公开年报|政务公开年报|年度报告")
-COLUMN_URL = re.compile(r"zfxxgknb|xxgknb|gknb|ndbg|ndbb|nianbao|xxgkndbg", re.I)
-ATTACHMENT = re.compile(r"\.(?:pdf|docx?|wps|xlsx?|et|ofd|jpe?g|png)(?:$|\?)|downfile\.jsp", re.I)
+# what a title or an address says is one module's knowledge (crawler/addresses.py, crawler/data/url_families.json)
+from crawler.addresses import ATTACHMENT, is_report_title  # noqa: F401 - re-exported for the adapters
 
 
 @dataclass(frozen=True)
@@ -65,6 +61,3 @@ class Adapter:
 def absolute(base: str, href: str) -> str:
     return urljoin(base, href.strip())
 
-
-def is_report_title(title: str) -> bool:
-    return bool(REPORT_TITLE.search(re.sub(r"\s+", "", title or "")))

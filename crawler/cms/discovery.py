@@ -3,10 +3,11 @@
 Every anchor is scored on its text (and title attribute) and its URL:
 * text: 政府信息公开年报 / 政府信息公开年度报告 (100), 信息公开年报 / 政务公开年报 / 信息公开年度报告 (80),
   年度报告 / 年报 alone (60), any other short text containing one of those names (50);
-* URL: zfxxgknb|xxgknb|gknb|ndbg|ndbb|nianbao|xxgkndbg as the last directory of a column page (…/zfxxgknb/,
+* URL: a 年报 column token (crawler/data/url_families.json: zfxxgknb, xxgknb, gknb, ndbg …) as the last directory of a column page (…/zfxxgknb/,
   …/zfxxgknb/index.html: +50), as any directory on the path (+40), or only in the file name (+20);
 * another host: −60 (a county portal linking its province's column is not the county's column).
-A report (a link text with a year, an article or attachment URL) is not a column. One column linked as …/x/ and
+A report (a link text with a year, an address in an article family of crawler/addresses.py, an attachment) is
+not a column. One column linked as …/x/ and
 …/x/index.html counts once (its best-scoring link is kept). Candidates scoring ≥ 40 are returned best first
 (ties: document order), as absolute URLs without fragments.
 """
@@ -16,8 +17,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from crawler.cms.base import COLUMN_URL
-from crawler.cms.generic import TRS_ARTICLE, anchors, is_attachment, looks_like_report_title
+from crawler.addresses import has_column_token, is_article, is_report_title
+from crawler.cms.generic import anchors, is_attachment
 
 STRONG = {"政府信息公开年报", "政府信息公开年度报告", "政府信息公开工作年度报告"}
 GOOD = {"信息公开年报", "政务公开年报", "信息公开年度报告", "政务信息公开年报", "政府信息公开年报专栏", "政务公开年度报告"}
@@ -25,7 +26,6 @@ WEAK = {"年度报告", "年报", "工作年报"}
 NAME = re.compile(r"政府信息公开年报|政府信息公开年度报告|信息公开年报|政务公开年报|信息公开年度报告|年度报告")
 DECOR = re.compile(r"[\s>»›<《》【】\[\]()（）·•:：|\-—…]+|更多")
 YEAR = re.compile(r"(?:19|20)\d{2}")
-ARTICLE = re.compile(r"/art_\d+_\d+\.html?$|/content/post_\d+\.html?$|/content_\d+\.html?$", re.I)
 HUB_TEXT = re.compile(r"^(?:政府信息公开|信息公开|政务公开|政府信息公开专栏|信息公开目录|政府信息公开目录)$")
 HUB_URL = re.compile(r"/(?:zfxxgk|xxgk|zwgk|gkml)(?:/|$|index)", re.I)
 THRESHOLD = 40
@@ -55,11 +55,11 @@ def _url_score(url: str) -> int:
     path = urlsplit(url).path
     directories = [s for s in path.split("/")[:-1] if s]
     leaf = path.rsplit("/", 1)[-1]
-    if directories and COLUMN_URL.search(directories[-1]) and (leaf == "" or INDEX_FILE.search(path)):
+    if directories and has_column_token(directories[-1]) and (leaf == "" or INDEX_FILE.search(path)):
         return 50
-    if any(COLUMN_URL.search(s) for s in directories):
+    if any(has_column_token(s) for s in directories):
         return 40
-    return 20 if COLUMN_URL.search(leaf) else 0
+    return 20 if has_column_token(leaf) else 0
 
 
 def column_key(url: str) -> str:
@@ -76,10 +76,9 @@ def candidates(url: str, text: str) -> list[tuple[int, str, str]]:
     for order, a in enumerate(anchors(url, text)):
         if not a.url.startswith(("http://", "https://")) or is_attachment(a.url):
             continue
-        path = urlsplit(a.url).path
-        # a report (or any dated item: "2019年工作年报") is not the column
-        if TRS_ARTICLE.search(path) or ARTICLE.search(path) or YEAR.search(a.text) or YEAR.search(a.attr_title) \
-                or looks_like_report_title(a.text) or looks_like_report_title(a.attr_title):
+        # a report (an article address, or any dated item: "2019年工作年报") is not the column
+        if is_article(a.url) or YEAR.search(a.text) or YEAR.search(a.attr_title) \
+                or is_report_title(a.text) or is_report_title(a.attr_title):
             continue
         score = max(_text_score(a.text), _text_score(a.attr_title)) + _url_score(a.url)
         if (urlsplit(a.url).hostname or "").lower() != host:

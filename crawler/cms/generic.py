@@ -16,15 +16,13 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 
-from crawler.cms.base import ATTACHMENT, Adapter, Link, PageRequest, absolute, is_report_title
+from crawler.addresses import in_family
+from crawler.addresses import is_report_title as looks_like_report_title
+from crawler.cms.base import ATTACHMENT, Adapter, Link, PageRequest, absolute
 
 # ── shared helpers ───────────────────────────────────────────────────────────────────────────────
 
 YEAR = re.compile(r"((?:19|20)\d{2})\s*年")
-# a report title cut short by the list template ("…2023年政府信息公开工作年…" / "...")
-TRUNCATED_TITLE = re.compile(r"(?:19|20)\d{2}\s*年.{0,30}?(?:政府信息公开|政务公开|信息公开).*(?:…|\.\.\.|。。。)$")
-# TRS article: ./YYYYMM/tYYYYMMDD_<docid>.html (also .htm/.shtml, in-article pages _N)
-TRS_ARTICLE = re.compile(r"/(?:\d{6}/)?t\d{8}_\d+(?:_\d+)?\.s?html?$", re.I)
 # TRS attachment names: P0YYYYMMDD<digits>.<ext>
 TRS_ATTACHMENT_NAME = re.compile(r"/P0\d{8}\d+\.[a-z0-9]+$", re.I)
 # a URL that is a listing page itself, never a report
@@ -49,15 +47,9 @@ def clean_title(title: str) -> str:
     return re.sub(r"\s+", " ", title or "").strip()
 
 
-# pages about a report rather than the report: 《…年度报告》解读, 图解…
-NOT_A_REPORT = re.compile(r"解读|图解|一图读懂|政策问答")
-
-
-def looks_like_report_title(title: str) -> bool:
-    compact = re.sub(r"\s+", "", title or "")
-    if NOT_A_REPORT.search(compact):
-        return False
-    return is_report_title(compact) or bool(TRUNCATED_TITLE.search(compact))
+def is_trs_article(url: str) -> bool:
+    """A TRS WCM article address (./YYYYMM/tYYYYMMDD_<docid>.html and its short and dated variants)."""
+    return in_family(url, "trs", "trs-dated", "trs-short")
 
 
 @dataclass(frozen=True)
@@ -135,14 +127,14 @@ def is_listing_url(url: str, page_url: str) -> bool:
 
 
 def select_reports(page_url: str, found: list[Anchor], *, trs_articles: bool = False,
-                   extra: re.Pattern | None = None) -> list[Link]:
+                   extra=None) -> list[Link]:
     """The report links among `found`:
     * a link whose title reads like a report title (not a listing page — a menu entry "政府信息公开年度报告"
       pointing at the column is not a report);
     * an attachment whose title reads like a report title, or that sits below the listing's directory, or that
       carries a TRS attachment name (P0YYYYMMDD…);
     * with `trs_articles`, a TRS article URL (./YYYYMM/tYYYYMMDD_id.htm) below the listing's directory;
-    * with `extra`, any link whose URL matches it (e.g. Hanweb art_ pages inside the datastore).
+    * with `extra`, any link whose URL it accepts (e.g. Hanweb art_ pages inside the datastore).
     Deduplicated by URL, first occurrence wins (a later occurrence with a report title improves the title)."""
     directory = listing_dir(page_url)
     picked: dict[str, Link] = {}
@@ -157,9 +149,9 @@ def select_reports(page_url: str, found: list[Anchor], *, trs_articles: bool = F
             keep = False
         elif titled:
             keep = True
-        elif trs_articles and TRS_ARTICLE.search(urlsplit(a.url).path) and under(a.url, directory):
+        elif trs_articles and is_trs_article(a.url) and under(a.url, directory):
             keep = True
-        elif extra is not None and extra.search(a.url):
+        elif extra is not None and extra(a.url):
             keep = True
         if not keep:
             continue

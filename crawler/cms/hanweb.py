@@ -18,6 +18,7 @@ import html
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from crawler.addresses import in_family
 from crawler.cms.base import Adapter, Link, PageRequest, absolute
 from crawler.cms.generic import anchors, select_reports
 
@@ -26,7 +27,6 @@ CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.S)
 RECORD = re.compile(r"<record\b[^>]*>(.*?)</record\s*>", re.I | re.S)
 NEXTGROUP = re.compile(r"<nextgroup\b[^>]*>(.*?)</nextgroup\s*>", re.I | re.S)
 HREF = re.compile(r"""href\s*=\s*["']([^"']*)["']""", re.I)
-ARTICLE = re.compile(r"/art/\d{4}/\d{1,2}/\d{1,2}/art_\d+_\d+\.html?$|/art/\d{4}/art_[0-9a-f]{32}\.html?$", re.I)
 COLUMN_ID = re.compile(r"/col/col(\d+)/")
 AJAX_PARAM = re.compile(r"ajaxParam\s*:\s*\{([^{}]*)\}", re.I)
 DATAPROXY = "module/web/jpage/dataproxy.jsp"
@@ -180,7 +180,7 @@ class HanwebAdapter(Adapter):
         # some jcms templates also print static links beside the datastore
         if "dataproxy.jsp" not in urlsplit(url).path:
             found.extend(anchors(url, text))
-        return select_reports(url, found, extra=ARTICLE)
+        return select_reports(url, found, extra=lambda u: in_family(u, "hanweb-art", "hanweb-art-uuid"))
 
     def next_pages(self, url: str, text: str) -> list[PageRequest]:
         return dataproxy_pages(url, text)

@@ -24,10 +24,10 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 from crawler.cms.base import Adapter, Link, PageRequest, absolute
 from crawler.cms.generic import (
-    TRS_ARTICLE,
     anchors,
     clean_title,
     is_attachment,
+    is_trs_article,
     looks_like_report_title,
     select_reports,
 )
@@ -168,7 +168,7 @@ def _static_ext(url: str, text: str) -> str:
     """The extension of the static list pages: that of the TRS articles the page links (pingtan: .htm, and the
     demo's index.html column has index_1.htm), else the page's own, else htm."""
     for a in anchors(url, text):
-        if TRS_ARTICLE.search(urlsplit(a.url).path):
+        if is_trs_article(a.url):
             return a.url.rsplit(".", 1)[1].lower()
     leaf = urlsplit(url).path.rsplit("/", 1)[-1]
     if re.fullmatch(r"[\w-]+\.s?html?", leaf, re.I):
@@ -266,7 +266,7 @@ def api_links(url: str, text: str) -> list[Link]:
         if not href:
             continue
         link = absolute(url, href)
-        if looks_like_report_title(title) or TRS_ARTICLE.search(urlsplit(link).path) or is_attachment(link):
+        if looks_like_report_title(title) or is_trs_article(link) or is_attachment(link):
             out.setdefault(link, Link(link, title))
     return list(out.values())
 

@@ -123,7 +123,7 @@ class ReportsSpider(scrapy.Spider):
             yield self._request(url, site, "listing", self.parse_listing)
 
     def parse_listing(self, response):
-        from crawler.cms.base import is_report_title
+        from crawler.addresses import is_article, is_report_title
         from crawler.cms.registry import adapter_for
 
         bad = self._outcome_item(response, "listing")
@@ -138,7 +138,7 @@ class ReportsSpider(scrapy.Spider):
         listing = adapter.read(response.url, text)
         for link in listing.reports:
             kind = "attachment" if ATTACHMENT.search(link.url) else "report"
-            if kind == "report" and link.title and not is_report_title(link.title) and not _looks_like_article(link.url):
+            if kind == "report" and link.title and not is_report_title(link.title) and not is_article(link.url):
                 continue
             self.listed[site["agency"]].add(link.url)
             yield self._request(link.url, site, kind, self.parse_document)
@@ -194,6 +194,3 @@ class ReportsSpider(scrapy.Spider):
             "fetched_at": now(), "run_id": self.run_id,
         }
 
-
-def _looks_like_article(url: str) -> bool:
-    return bool(re.search(r"/t\d{8}_\d+\.s?html?$|/art_\d+_\d+\.html$|/content/post_\d+\.html$|\.shtml$", url))
