@@ -78,7 +78,7 @@ def _serve(conn, parent: int, memory_mb: int) -> None:
     try:  # a backstop: the parent's RSS watch acts first; this stops a spike faster than it can look
         import resource
 
-        limit = memory_mb * 2 * 1024 * 1024
+        limit = max(memory_mb * 2, 2048) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     except (ImportError, ValueError, OSError):
         pass
@@ -94,7 +94,7 @@ def _serve(conn, parent: int, memory_mb: int) -> None:
         try:
             result = parse_in_worker(data, kwargs)
         except MemoryError:
-            result = error_record(f"memory limit: parsing needed more than {memory_mb * 2} MB")
+            result = error_record(f"memory limit: parsing needed more than {max(memory_mb * 2, 2048)} MB")
         except BaseException as exc:  # noqa: BLE001 - a page's failure is that page's outcome
             result = error_record(f"cannot parse: {type(exc).__name__}: {exc}")
         try:
