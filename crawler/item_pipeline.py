@@ -20,7 +20,7 @@ def fetched_from_item(item: dict) -> FetchedResponse:
         url=item["url"], kind=item["kind"], site=item.get("site") or "", status=item.get("status"),
         body=item.get("body") or b"", fetch_outcome=FetchOutcome(outcome), detail=item.get("detail") or "",
         content_type=item.get("content_type"), etag=item.get("etag"), last_modified=item.get("last_modified"),
-        fetched_at=item.get("fetched_at") or now(), run_id=item.get("run_id"))
+        fetched_at=item.get("fetched_at") or now(), run_id=item.get("run_id"), http=item.get("http"))
 
 
 class StorePipeline:

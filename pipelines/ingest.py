@@ -41,7 +41,7 @@ def archive(db: sqlite_utils.Database, fetched: FetchedResponse, *, source: str 
                       path=path, fetched_at=fetched.fetched_at, http_status=fetched.status,
                       fetch_outcome=fetched.fetch_outcome, listing=fetched.kind in ("listing", "portal"),
                       detail=fetched.detail, content_type=fetched.content_type, crawl_run_id=fetched.run_id,
-                      site=fetched.site, etag=fetched.etag, last_modified=fetched.last_modified)
+                      site=fetched.site, etag=fetched.etag, last_modified=fetched.last_modified, http=fetched.http)
 
 
 def parse(data: bytes, *, filename: str | None = None, url: str | None = None, content_type: str | None = None,
@@ -152,7 +152,7 @@ def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False
     """Parse again every page whose bytes were fetched whole (after an extractor change), without
     recrawling — pages whose extraction failed included: those are the ones an extractor fix rescues.
     With only_pending, just the pages archived but never parsed (a crawl killed between the two)."""
-    from pipelines.archive import archived
+    from pipelines.archive import ArchiveError, archived
 
     _, hosts = registry()
     counts: Counter = Counter()
@@ -166,7 +166,17 @@ def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False
     parser = parser or Parser(workers)
     with bulk_writes(db), (parser if owned else nullcontext()):
         for page_id, source, url, path, ctype, fetched_at, digest in pages:
-            data = archived(db, digest)
+            try:
+                data = archived(db, digest)
+            except ArchiveError as exc:
+                # recorded on the page; its report keeps what was stored before; the next reparse tries again
+                with db.conn:
+                    db.conn.execute("UPDATE pages SET outcome = 'archive_error', detail = ? WHERE id = ?",
+                                    [str(exc)[:500], page_id])
+                counts["archive_error"] += 1
+                if progress:
+                    progress(source, "archive_error")
+                continue
             if data is None:
                 counts["missing_archive"] += 1
                 continue

@@ -101,6 +101,7 @@ class FetchedResponse:
     last_modified: str | None = None
     fetched_at: str | None = None
     run_id: int | None = None
+    http: dict | None = None       # status line, headers and request: what the WARC response record keeps
 
     @property
     def parseable(self) -> bool:

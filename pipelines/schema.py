@@ -58,8 +58,9 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
 def tables_of_2026_11(db: sqlite_utils.Database) -> None:
     """The tables as of 2026-11 (idempotent: databases built before migrations existed have them already,
     perhaps without the columns the ifs add)."""
-    db["archive"].create({"sha256": str, "size": int, "content_type": str, "data": bytes, "decoded_text": str},
-                         pk="sha256", if_not_exists=True)
+    # the raw bytes are in WARC files beside the database (pipelines/warc_archive.py); this is where
+    db["archive"].create({"sha256": str, "size": int, "content_type": str, "decoded_text": str, "warc_file": str,
+                          "warc_offset": int, "warc_length": int}, pk="sha256", if_not_exists=True)
     if "decoded_text" not in db["archive"].columns_dict:
         db["archive"].add_column("decoded_text", str)
     db["agencies"].create({"id": str, "name": str, "region_code": str, "province": str, "level": str,
@@ -136,6 +137,17 @@ def cell_reading(db: sqlite_utils.Database) -> None:
     for col, decl in (("source", "TEXT"), ("confidence", "REAL"), ("resolved_by", "TEXT"), ("computed", "INTEGER")):
         if col not in have:
             db.execute(f"ALTER TABLE cells ADD COLUMN {col} {decl}")
+
+
+@MIGRATIONS(name="0004_archive_to_warc", transactional=False)
+def archive_to_warc(db: sqlite_utils.Database) -> None:
+    """A database from before the WARC archive keeps its bytes in `archive.data`: they move out into WARC
+    files beside it, each read back and checked against its sha256 before the column is dropped (it commits
+    and VACUUMs as it goes, hence outside a transaction; resumable if interrupted)."""
+    if "data" in db["archive"].columns_dict:
+        from pipelines.warc_archive import migrate_blobs
+
+        migrate_blobs(db.conn)
 
 
 # ── derived objects: rebuilt when their definitions change, not on every open ──────────────────────
