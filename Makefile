@@ -26,7 +26,6 @@ test: install
 # every benchmark script (bench/*.py but the shared timing helper); publish at a size that runs in minutes
 BENCH_REPORTS ?= 5000
 bench: install
-	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	set -e; for script in bench/*.py; do \
 	  case $$script in \
 	    bench/timing.py) ;; \
