@@ -33,6 +33,11 @@ DEPTS = ["发展和改革委员会", "教育局", "科学技术局", "工业和�
          "统计局", "医疗保障局", "林业局", "信访局", "城市管理局", "数据资源管理局", "行政审批局", "气象局"]
 DISTRICTS = ["城东区", "城西区", "江南区", "江北区", "湖滨区", "山前区", "高新区", "港口区", "新城区", "滨海区",
              "河西区", "河东区"]
+# Where each synthetic site stands: a real province and level, and a region code of that province's shape
+# whose city digits are 99 — no real division uses them, so a 示例 agency never borrows a real place's code.
+PLACES = {"trs": ("江苏省", "329900"), "hanweb": ("浙江省", "339901"), "trsdyn": ("福建省", "359901"),
+          "jsonapi": ("广东省", "449901"), "gbk": ("内蒙古自治区", "159901"), "hacked": ("河南省", "419901100"),
+          "robots": ("湖北省", "429900"), "hostile": ("四川省", "519900"), "antibot": ("陕西省", "619900")}
 # quirks sprinkled over the extra reports of a larger portal (never planted failures)
 EXTRA_QUIRKS = ["br_headers", "signed_change", "amount_wan", "amount_yi", "prose_with_carried", "title_niandu",
                 "subtotals", "word_spans", "blank_cells", "fee_charged"]
@@ -231,10 +236,21 @@ class Site:
         return self.portal.base_url + path
 
     def site_rows(self) -> list[dict]:
-        return [{"agency": self.agency, "level": self.level, "region_code": "", "province": self.province,
+        province, code = PLACES.get(self.key, (self.province, ""))
+        rows = [{"agency": self.agency, "level": self.level, "region_code": code, "province": province,
                  "portal_url": self.url(self.home), "column_url": self.url(self.column) if self.listed_column else "",
                  "cms": self.cms, "aliases": "", "verified": "local",
                  "notes": f"nianbao demo portal site '{self.key}': {self.notes}"}]
+        return rows
+
+    def department_rows(self) -> list[dict]:
+        """Registry rows of the departments publishing on this portal (no portal of their own), so every
+        synthetic agency has a province, a level and a region code."""
+        province, code = PLACES.get(self.key, (self.province, ""))
+        return [{"agency": agency, "level": "department", "region_code": code, "province": province,
+                 "portal_url": "", "column_url": "", "cms": "", "aliases": "", "verified": "local",
+                 "notes": f"nianbao demo portal: a department of {self.agency} (synthetic)"}
+                for agency in dict.fromkeys(s.agency for s in self.specs if s.agency != self.agency)]
 
     notes = ""
 
