@@ -73,6 +73,7 @@ QUIRKS = {
     "keyword_spam": "365体育投注 in place of 习近平 before 新时代中国特色社会主义思想",
     "gen2": "the report whose 行政许可 figure changes in generation 2",
     "th_headers": "header cells as <th>",
+    "misprinted_name": "the agency's name misprinted (示列 for 示例): the registry lists it as an alias",
 }
 PLANTS = {
     "planted_row_total": "（一）予以公开 自然人 one more than its row total (row_total granted, results_sum natural_person)",
@@ -103,6 +104,7 @@ class Spec:
     attachment_path: str | None = None
     scale: float = 1.0
     source: str = ""                       # 来源 line of the page shell
+    registered: str = ""                   # the registered name when `agency` is printed differently
 
 
 @dataclass
@@ -167,7 +169,7 @@ def _applications(rng: random.Random, spec: Spec, layout: str) -> dict:
 
 def _agency_rng(spec: Spec, *parts) -> random.Random:
     """Seeded by agency (and year), not by report: an agency's figures hang together across its years."""
-    return random.Random(":".join([spec.seed.split(":")[0], spec.agency, *map(str, parts)]))
+    return random.Random(":".join([spec.seed.split(":")[0], spec.registered or spec.agency, *map(str, parts)]))
 
 
 def _carried_forward(spec: Spec, year: int, col: str, f: float) -> int:
