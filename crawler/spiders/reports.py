@@ -19,6 +19,7 @@ from scrapy.http import FormRequest, Request
 from crawler.cms.base import ATTACHMENT, absolute
 from crawler.middlewares import DUPLICATE, OUTCOME, POLICY_REFUSAL, Refused
 from crawler.registry import site_limits
+from crawler.state import CrawlState
 from extract.encoding import charset_from_content_type, decode
 from pipelines.writers import now
 
@@ -41,26 +42,32 @@ def check_site(site: dict) -> dict:
 class ReportsSpider(scrapy.Spider):
     name = "reports"
 
-    def __init__(self, sites=None, registry_hosts=frozenset(), validators=None, policy=None, *args, **kwargs):
+    def __init__(self, sites=None, registry_hosts=frozenset(), validators=None, crawl_state: CrawlState | None = None,
+                 policy=None, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # all shared state is one object (crawler/state.py); the attributes below are views of it
+        self.crawl_state = crawl_state or CrawlState(None, [check_site(dict(s)) for s in (sites or [])],
+                                         frozenset(registry_hosts), dict(validators or {}))
+        for s in self.crawl_state.sites:
+            check_site(s)
         from crawler.netpolicy import NetPolicy, registry_policy
 
-        super().__init__(*args, **kwargs)
-        self.sites = [check_site(dict(s)) for s in (sites or [])]
         # may this origin be fetched: the registry's origins and the crawled sites' own (crawler/netpolicy.py)
         self.policy = (policy or registry_policy()) | NetPolicy.from_sites(self.sites)
-        # hosts that are not mirrors, for the content rules (registry hosts named by the caller included)
-        self.allowed_hosts = self.policy.hosts | frozenset(h.lower() for h in registry_hosts)
-        self.validators = dict(validators or {})   # url → (etag, last_modified) of the archived copy
-        self.fetched: set[bytes] = set()           # request fingerprints fetched by this process
-        self.listed: dict[str, set[str]] = {s["agency"]: set() for s in self.sites}  # reports/attachments linked
-        self.listing_failures: dict[str, int] = {s["agency"]: 0 for s in self.sites}
-        self.run_id = None
         # bounded crawls (crawler/registry.py SITE_LIMITS, per-row overrides): counted as requests are made
         self.limits = {s["agency"]: site_limits(s) for s in self.sites}
         self.made: dict[str, Counter] = {s["agency"]: Counter() for s in self.sites}
         self.site_started: dict[str, float] = {}
         self.capped: dict[str, str] = {}   # site → the first limit it hit, in words (crawl_runs.per_site)
         self.asked: set = set()
+
+    sites = property(lambda self: self.crawl_state.sites)
+    allowed_hosts = property(lambda self: self.crawl_state.allowed_hosts)
+    validators = property(lambda self: self.crawl_state.validators)
+    fetched = property(lambda self: self.crawl_state.fetched)
+    listed = property(lambda self: self.crawl_state.listed)
+    listing_failures = property(lambda self: self.crawl_state.listing_failures)
+    run_id = property(lambda self: self.crawl_state.run_id)
 
     # ── requests ────────────────────────────────────────────────────────────────────────────────
     def _meta(self, site: dict, kind: str, **extra) -> dict:
