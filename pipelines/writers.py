@@ -166,7 +166,7 @@ def store_page(db: sqlite_utils.Database, *, source: str, data: bytes, url: str 
 def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: str,
                  seen_at: str | None = None) -> tuple[str | None, str]:
     """Store one extracted record for a page. Returns (report revision id, status) where status is
-    new / changed / unchanged / linked / not_a_report / error."""
+    new / changed / unchanged / linked / not_a_report."""
     seen_at = seen_at or now()
     outcome = record.get("outcome", "ok")
     parsed = ParseOutcome.of(outcome)
@@ -186,7 +186,7 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
     _keep_decoded_copy(db, record, page_id)
     _store_findings(db, record, page_id, source, None, seen_at)
     if outcome not in ("ok",) or record.get("year") is None or not record.get("agency"):
-        return None, "error" if outcome == "error" else "not_a_report"  # an unreadable page counts as an error
+        return None, "not_a_report"
 
     aid = _match_agency(db, record["agency"])
     key = short_hash(aid, str(record["year"]))
