@@ -86,7 +86,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     # NUMERIC affinity: counts stay integers, amounts keep their decimals (REAL would show 32 as 32.0)
     # (its foreign key is declared here: sqlite-utils' table rewrite would turn NUMERIC into REAL)
     db.execute("""CREATE TABLE IF NOT EXISTS cells (report_id TEXT REFERENCES reports(id), table_name TEXT, key TEXT,
-                  value NUMERIC, raw TEXT, unparsed INTEGER, PRIMARY KEY (report_id, table_name, key))""")
+                  value NUMERIC, raw TEXT, unparsed INTEGER, PRIMARY KEY (report_id, table_name, key)) WITHOUT ROWID""")
+    # (WITHOUT ROWID: the primary key is the table, not a second copy of every row beside it)
     # how each cell was read (docs/record-extensions.md): source (html/pdf/text/docx/ocr…), OCR confidence,
     # resolved_by (prose / all_readings_agree / identities), computed (a blank total filled with its sum)
     have = {r[1] for r in db.execute("PRAGMA table_info(cells)").fetchall()}
@@ -110,10 +111,12 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
                 if c not in t.columns_dict:
                     db.execute(f"ALTER TABLE [{WIDE[table]}] ADD COLUMN [{c}] NUMERIC")
     _foreign_keys(db)
-    if "reports_fts" not in db.table_names():
-        db.execute("CREATE VIRTUAL TABLE reports_fts USING fts5(title, search_text, tokenize='unicode61')")
+    _compact_text(db)
     _indexes(db)
     _views(db)
+    from pipelines.derived import ensure_tables
+
+    ensure_tables(db)
     db["nianbao_meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
 
 
@@ -166,7 +169,9 @@ SELECT r.id AS report_id, r.agency, a.province, a.level, r.year, r.format, r.tit
        act.fees__amount_wan_yuan AS fees_wan_yuan,
        p.processing_fee_yuan AS processing_fee_yuan,
        r.failed_checks, r.spam_findings,
-       r.source_url, r.page_id
+       r.source_url, r.page_id,
+       r.agency_id, w.carried_over__total AS carried_over, w.carried_forward__total AS carried_forward,
+       p.active_total AS active_total
 FROM reports r
 LEFT JOIN agencies a ON a.id = r.agency_id
 LEFT JOIN applications_wide w ON w.report_id = r.id
@@ -199,17 +204,44 @@ FROM spam_findings s""",
 
 
 SUMMARY_INDEXES = [["report_id"], ["year"], ["province"], ["level"], ["format"], ["agency", "year"], ["failed_checks"],
-                   ["spam_findings"], ["new_requests"]]
+                   ["spam_findings"], ["new_requests"], ["agency_id", "year"]]
+FTS_SQL = "CREATE VIRTUAL TABLE reports_fts USING fts5(title, search_text, content='', tokenize='unicode61')"
+
+
+def _compact_text(db: sqlite_utils.Database) -> None:
+    """The cleaned text is stored once: `text_simplified` only where it differs from `text`, and the search
+    index contentless (content='': the bigrams are indexed, not stored again). Upgrades a database built
+    before, in place."""
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'reports_fts'").fetchone()
+    if sql is None:
+        db.execute(FTS_SQL)
+    elif "content=''" not in sql[0].replace('"', "'"):
+        from pipelines.search import bigrams
+
+        with db.conn:
+            db.conn.execute("DROP TABLE reports_fts")
+            db.conn.execute(FTS_SQL)
+            rows = db.conn.execute("SELECT rowid, title, text FROM reports")
+            db.conn.executemany("INSERT INTO reports_fts (rowid, title, search_text) VALUES (?, ?, ?)",
+                                ((rid, bigrams(t or ""), bigrams(x or "")) for rid, t, x in rows))
+    if db.execute("SELECT 1 FROM reports WHERE text_simplified = text LIMIT 1").fetchone():
+        with db.conn:
+            db.conn.execute("UPDATE reports SET text_simplified = NULL WHERE text_simplified = text")
 
 
 def _summary_table(db: sqlite_utils.Database) -> None:
     """`report_summary` is the live view materialised: facets over 100,000 reports cost ~5 ms on a table
-    and ~600 ms on the five-table join. Kept in sync per report by store_record and mark_removed
-    (sync_summary), and rebuilt whole at the end of every write session (bulk_writes)."""
+    and ~600 ms on the five-table join. Kept in sync by report key with the other derived tables
+    (pipelines/derived.py)."""
     kind = db.execute("SELECT type FROM sqlite_master WHERE name = 'report_summary'").fetchone()
     if kind and kind[0] == "view":
         db.execute("DROP VIEW report_summary")
         kind = None
+    if kind is not None:
+        live = [r[1] for r in db.execute("PRAGMA table_info(report_summary_live)")]
+        if [r[1] for r in db.execute("PRAGMA table_info(report_summary)")] != live:  # columns added: rebuilt
+            db.execute("DROP TABLE report_summary")
+            kind = None
     if kind is None:
         db.execute("CREATE TABLE report_summary AS SELECT * FROM report_summary_live WHERE 0")
         refresh_summary(db)
@@ -222,16 +254,6 @@ def _summary_table(db: sqlite_utils.Database) -> None:
 def refresh_summary(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM report_summary")
     db.execute("INSERT INTO report_summary SELECT * FROM report_summary_live")
-
-
-def sync_summary(db: sqlite_utils.Database, report_keys) -> None:
-    """Bring the summary rows of these reports (all their revisions) in line with the live view."""
-    for key in report_keys:
-        db.execute("DELETE FROM report_summary WHERE report_id IN (SELECT id FROM reports WHERE report_key = ?)", [key])
-        # driven from the report_key index: the live view filtered on report_id alone would scan every
-        # shown report, and the per-page cost would grow with the database
-        db.execute("INSERT INTO report_summary SELECT l.* FROM reports x CROSS JOIN report_summary_live l "
-                   "ON l.report_id = x.id WHERE x.report_key = ?", [key])
 
 
 def open_db(path: str) -> sqlite_utils.Database:
