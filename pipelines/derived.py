@@ -18,6 +18,7 @@ once. Indexes follow each question's ORDER BY so a LIMITed answer reads only the
 from __future__ import annotations
 
 import sqlite3
+from contextlib import contextmanager
 
 PUBLISHED = "{t}.is_current = 1 AND {t}.quarantined = 0 AND {t}.removed_at IS NULL"
 OTHER = ("coalesce(w.other__total, w.other_subtotal__total, "
@@ -109,8 +110,42 @@ def ensure_tables(db) -> None:
             rebuild(db)
 
 
+# indexes the write path never reads: dropped for a bulk load into an empty database, built once after it
+LOAD_DEFERRED = {"cells": None, "checks": None, "report_summary": None, "failing_checks_current": None,
+                 "year_pairs": None, "missing_years": None, "outcome_mix": None, "agencies": None,
+                 "pages": ["outcome", "crawl_run_id", "fetch_outcome", "parse_outcome"],
+                 "reports": ["is_current", "year", "format", "quarantined", "record_hash"]}
+
+
+@contextmanager
+def indexes_deferred(conn: sqlite3.Connection, tables: dict):
+    """Drop the secondary indexes of these tables (None = all of a table's; else those whose first column is
+    listed), and create them again, from their own SQL, on leaving: an index built once over sorted data
+    instead of updated at every row."""
+    saved = []
+    for table, first_cols in tables.items():
+        for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+                                      "AND sql IS NOT NULL", [table]).fetchall():
+            cols = [r[2] for r in conn.execute(f"PRAGMA index_info([{name}])")]
+            if first_cols is None or (cols and cols[0] in first_cols):
+                saved.append((name, sql))
+    for name, _sql in saved:
+        conn.execute(f"DROP INDEX [{name}]")
+    try:
+        yield
+    finally:
+        for _name, sql in saved:
+            conn.execute(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+                         if "IF NOT EXISTS" not in sql else sql)
+
+
 def rebuild(db) -> None:
     """Every derived table from scratch (a bulk load, a new year, an upgrade)."""
+    with indexes_deferred(db.conn, {t: None for t in ("report_summary", *TABLES)}):
+        _rebuild(db)
+
+
+def _rebuild(db) -> None:
     conn = db.conn
     conn.execute("DELETE FROM report_summary")
     conn.execute("INSERT INTO report_summary SELECT * FROM report_summary_live")

@@ -57,7 +57,7 @@ def ingest_paths(db: sqlite_utils.Database, paths: list[str], progress=None) -> 
     sites, hosts = registry()
     files = files_under(paths)
     counts: Counter = Counter()
-    with bulk_writes(db):
+    with bulk_writes(db, load=True):
         with db.conn:
             load_registry(db, sites)
         for f in files:

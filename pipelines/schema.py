@@ -94,8 +94,8 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     for col, decl in (("source", "TEXT"), ("confidence", "REAL"), ("resolved_by", "TEXT"), ("computed", "INTEGER")):
         if col not in have:
             db.execute(f"ALTER TABLE cells ADD COLUMN {col} {decl}")
-    db["checks"].create({"report_id": str, "rule": str, "key": str, "ok": int, "detail": str},
-                        pk=("report_id", "rule", "key"), if_not_exists=True)
+    db.execute("""CREATE TABLE IF NOT EXISTS checks (report_id TEXT REFERENCES reports(id), rule TEXT, key TEXT,
+                  ok INTEGER, detail TEXT, PRIMARY KEY (report_id, rule, key)) WITHOUT ROWID""")
     db["spam_findings"].create({
         "id": str, "page_id": str, "report_id": str, "source": str, "kind": str, "text": str, "location": str,
         "action": str, "evidence": str, "reviewed": int, "found_at": str,
@@ -143,8 +143,9 @@ def _indexes(db: sqlite_utils.Database) -> None:
         "reports": [["report_key", "revision"], ["is_current", "year"], ["agency_id", "year"], ["year"],
                     ["is_current", "quarantined", "removed_at", "year"],
                     ["format"], ["quarantined"], ["record_hash"]],
-        "cells": [["table_name", "key", "value"]],
-        "checks": [["ok", "rule"], ["report_id", "ok"]],
+        # (no cells(table_name, key, value) index: every reader asks for a report's cells, by primary key;
+        # at a million reports that index alone would be ~10 GB)
+        "checks": [["ok", "rule"]],
         "spam_findings": [["report_id"], ["page_id"], ["kind"]],
         "agencies": [["province"], ["level"], ["name"]],
         "applications_wide": [["new_received__total"]],
@@ -205,6 +206,7 @@ FROM spam_findings s""",
 
 SUMMARY_INDEXES = [["report_id"], ["year"], ["province"], ["level"], ["format"], ["agency", "year"], ["failed_checks"],
                    ["spam_findings"], ["new_requests"], ["agency_id", "year"]]
+RECORD_JSON_OMIT = ("text", "raw", "active", "applications", "review_litigation", "prose", "prose_evidence", "checks")
 FTS_SQL = "CREATE VIRTUAL TABLE reports_fts USING fts5(title, search_text, content='', tokenize='unicode61')"
 
 
@@ -227,6 +229,14 @@ def _compact_text(db: sqlite_utils.Database) -> None:
     if db.execute("SELECT 1 FROM reports WHERE text_simplified = text LIMIT 1").fetchone():
         with db.conn:
             db.conn.execute("UPDATE reports SET text_simplified = NULL WHERE text_simplified = text")
+    # record_json without what the cells and checks tables already hold (it was two thirds of a report's row)
+    if db.execute("SELECT 1 FROM reports WHERE json_type(record_json, '$.raw') IS NOT NULL LIMIT 1").fetchone():
+        with db.conn:
+            db.conn.execute("UPDATE reports SET record_json = json_remove(record_json, "
+                            + ", ".join(f"'$.{k}'" for k in RECORD_JSON_OMIT if k != "text") + ")")
+    with db.conn:
+        for name in ("idx_cells_table_name_key_value", "idx_checks_report_id_ok"):
+            db.conn.execute(f"DROP INDEX IF EXISTS {name}")
 
 
 def _summary_table(db: sqlite_utils.Database) -> None:
