@@ -82,8 +82,9 @@ def _index_name(table: str, cols: list[str]) -> str:
     return f"idx_{table}_" + "_".join(c.split()[0] for c in cols)
 
 
-def ensure_tables(db) -> None:
-    """Create the derived tables (empty) and their indexes when missing; the pending-keys table too."""
+def ensure_tables(db) -> bool:
+    """Create the derived tables and their indexes when missing (filling them), and the pending-keys table;
+    returns whether anything was created."""
     conn = db.conn
     conn.execute("CREATE TABLE IF NOT EXISTS derived_pending (report_key TEXT PRIMARY KEY)")
     conn.execute("CREATE TABLE IF NOT EXISTS nianbao_meta (key TEXT PRIMARY KEY, value TEXT)")
@@ -108,6 +109,7 @@ def ensure_tables(db) -> None:
     if created:
         with conn:
             rebuild(db)
+    return created
 
 
 # indexes the write path never reads: dropped for a bulk load into an empty database, built once after it
