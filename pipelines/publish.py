@@ -82,10 +82,19 @@ def prepare_connection(conn):
 def asgi_wrapper(datasette):
     """Datasette counts every match of a table's `_search` before showing 50 (at a million reports a common
     word is ~a million rows, seconds): searches run with `_nocount=1` unless the URL asks for a count
-    (`_count=1`); the search_reports query is the bounded, ranked search."""
+    (`_count=1`); the search_reports query is the bounded, ranked search.
+
+    And the database is served immutable, no canned query writes: anything but GET/HEAD/OPTIONS to a
+    database path is 405 (Datasette 0.65.5 answers a POST to a read-only canned query with a 500)."""
     def wrap(app):
         async def add_nocount(scope, receive, send):
             if scope.get("type") == "http":
+                if scope.get("method") not in ("GET", "HEAD", "OPTIONS") and not scope.get("path", "").startswith("/-/"):
+                    await send({"type": "http.response.start", "status": 405, "headers": [
+                        [b"content-type", b"text/plain; charset=utf-8"], [b"allow", b"GET, HEAD"]]})
+                    await send({"type": "http.response.body",
+                                "body": b"405 Method Not Allowed: nianbao serves a read-only database\n"})
+                    return
                 qs = scope.get("query_string") or b""
                 if b"_search" in qs and b"_nocount=" not in qs and b"_count=1" not in qs:
                     scope = dict(scope, query_string=qs + b"&_nocount=1")
@@ -127,25 +136,6 @@ def _guarded_printf(inner, name: str):
     return call
 
 
-@hookimpl
-def asgi_wrapper(datasette):
-    """The database is served immutable and no canned query writes: anything but GET/HEAD to a database
-    path is 405 (Datasette 0.65.5 answers a POST to a read-only canned query with a 500)."""
-
-    def wrap(app):
-        async def read_only(scope, receive, send):
-            if scope.get("type") == "http" and scope.get("method") not in ("GET", "HEAD", "OPTIONS") \
-                    and not scope.get("path", "").startswith("/-/"):
-                await send({"type": "http.response.start", "status": 405,
-                            "headers": [[b"content-type", b"text/plain; charset=utf-8"], [b"allow", b"GET, HEAD"]]})
-                await send({"type": "http.response.body",
-                            "body": b"405 Method Not Allowed: nianbao serves a read-only database\n"})
-                return
-            await app(scope, receive, send)
-
-        return read_only
-
-    return wrap
 
 
 def metadata_for(db_path: str) -> dict:
