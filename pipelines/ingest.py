@@ -35,7 +35,7 @@ def ingest_bytes(db: sqlite_utils.Database, data: bytes, *, source: str, url: st
                          http_status=http_status, content_type=content_type, crawl_run_id=crawl_run_id, site=site,
                          etag=etag, last_modified=last_modified)
     record = clean_and_extract(data, filename=path or url, url=url, content_type=content_type,
-                               registry_hosts=registry_hosts)
+                               registry_hosts=registry_hosts, images=_archived_pictures(db, url))
     report_id, status = store_record(db, record, page_id, source, fetched_at)
     return page_id, report_id, status
 
@@ -70,6 +70,26 @@ def ingest_paths(db: sqlite_utils.Database, paths: list[str], progress=None) -> 
     return counts
 
 
+def _archived_pictures(db, page_url: str | None):
+    """src → archived bytes of a report page's pictures (fetched by the crawler like attachments), so a
+    table pasted as an image is read into the page's record."""
+    from urllib.parse import urljoin
+
+    from pipelines.archive import ArchiveError, archived
+
+    def fetch(src: str) -> bytes | None:
+        if not page_url:
+            return None
+        row = db.execute("SELECT sha256 FROM pages WHERE url = ? AND sha256 IS NOT NULL ORDER BY fetched_at DESC "
+                         "LIMIT 1", [urljoin(page_url, src)]).fetchone()
+        try:
+            return archived(db, row[0]) if row else None
+        except ArchiveError:
+            return None
+
+    return fetch
+
+
 def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False) -> Counter:
     """Rebuild every record from the archived bytes (after an extractor change), without recrawling.
     With only_pending, just the pages archived but never parsed (a crawl killed between the two)."""
@@ -98,7 +118,7 @@ def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False
                 continue
             with db.conn:
                 record = clean_and_extract(data, filename=path or url, url=url, content_type=ctype,
-                                           registry_hosts=hosts)
+                                           registry_hosts=hosts, images=_archived_pictures(db, url))
                 _, status = store_record(db, record, page_id, source, fetched_at)
             counts[status] += 1
             if progress:
