@@ -66,7 +66,7 @@ def clean_and_extract(data: bytes, *, filename: str | None = None, url: str | No
         if images is not None and doc.images:
             from extract.readers.ocr import splice_images
 
-            splice_images(doc, images)
+            splice_images(doc, images.get if isinstance(images, dict) else images)
     except Exception as exc:  # noqa: BLE001 - a hostile page becomes a record that says why
         doc, findings, chrome, kind = (Document(outcome="error", detail=f"cannot clean: {type(exc).__name__}: {exc}"[:500]),
                                        [], Chrome(), sniff(data, filename, content_type))
