@@ -166,10 +166,29 @@ def _record(command: str, args) -> dict | None:
         print(f"nianbao {command}: {path}: cannot read the file: {exc.strerror or exc}", file=sys.stderr)
         return None
     try:  # parse never raises: a page it cannot read is a record that says why
-        return parse(data, filename=str(path), url=args.url, registry_hosts=_registry_hosts())
+        return parse(data, filename=str(path), url=args.url, registry_hosts=_registry_hosts(),
+                     images=_local_images(path))
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback
         print(f"nianbao {command}: {path}: cannot read: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
         return {"outcome": "error"}
+
+
+def _local_images(page: Path):
+    """A saved page's pictures from beside it on disk (src relative to the page, or its file name in the
+    page's folder) — never from outside that folder, never from the network."""
+    from urllib.parse import unquote, urlsplit
+
+    folder = page.resolve().parent
+
+    def fetch(src: str) -> bytes | None:
+        rel = unquote(urlsplit(src).path).lstrip("/")
+        for cand in (folder / rel, folder / Path(rel).name):
+            cand = cand.resolve()
+            if cand.is_relative_to(folder) and cand.is_file() and cand.stat().st_size < 20_000_000:
+                return cand.read_bytes()
+        return None
+
+    return fetch
 
 
 def _registry_hosts() -> frozenset:

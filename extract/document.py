@@ -38,6 +38,8 @@ class Document:
     outcome: str = "ok"               # ok / needs_conversion / needs_ocr / error
     detail: str = ""
     ocr: bool = False                 # some rows were recognised from images (readers/ocr.py)
+    # <img> in an HTML page: (the row it follows, or None at the start; its src), in page order
+    images: list = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what a bound cut or a reader doubted (into `detail`)
     tables: int = 0
 

@@ -13,6 +13,7 @@ Each page is isolated: whatever one page raises, exceeds or breaks becomes that 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from contextlib import nullcontext
 from pathlib import Path
@@ -45,13 +46,14 @@ def archive(db: sqlite_utils.Database, fetched: FetchedResponse, *, source: str 
 
 
 def parse(data: bytes, *, filename: str | None = None, url: str | None = None, content_type: str | None = None,
-          registry_hosts=frozenset()) -> Record:
-    """decode → chrome → spam → extract (pipelines/parse.py); never raises."""
+          registry_hosts=frozenset(), images=None) -> Record:
+    """decode → chrome → spam → extract (pipelines/parse.py); never raises. `images`: {src: bytes} (or a
+    src → bytes function) of the page's pictures, to read a table pasted as a picture."""
     from pipelines.parse import clean_and_extract
 
     try:
         return clean_and_extract(data, filename=filename, url=url, content_type=content_type,
-                                 registry_hosts=registry_hosts)
+                                 registry_hosts=registry_hosts, images=images)
     except Exception as exc:  # noqa: BLE001 - a hostile page becomes a record that says why
         return error_record(f"cannot parse: {type(exc).__name__}: {exc}")
 
@@ -103,9 +105,36 @@ def ingest_bytes(db: sqlite_utils.Database, data: bytes, *, source: str, url: st
                               content_type=content_type, etag=etag, last_modified=last_modified,
                               fetched_at=fetched_at, run_id=crawl_run_id)
     page_id = archive(db, fetched, source=source, path=path)
-    record = parser(data, filename=path or url, url=url, content_type=content_type, registry_hosts=registry_hosts)
+    record = parser(data, filename=path or url, url=url, content_type=content_type, registry_hosts=registry_hosts,
+                    images=archived_pictures(db, url, data))
     report_id, status = store(db, record, page_id, source, fetched_at)
     return page_id, report_id, status
+
+
+PICTURE_SRC = re.compile(rb"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"' >]+)""", re.I)
+
+
+def archived_pictures(db: sqlite_utils.Database, page_url: str | None, data: bytes) -> dict | None:
+    """{src: archived bytes} of a report page's pictures (the crawler fetches them like attachments), so a
+    table pasted as an image is read into the page's record; None when the page has none archived."""
+    from urllib.parse import urljoin
+
+    from pipelines.archive import ArchiveError, archived
+
+    if not page_url or b"<img" not in data[:4_000_000].lower():
+        return None
+    out = {}
+    for raw in set(PICTURE_SRC.findall(data[:4_000_000])):
+        src = raw.decode("latin-1").strip()
+        row = db.execute("SELECT sha256 FROM pages WHERE url = ? AND sha256 IS NOT NULL ORDER BY fetched_at DESC "
+                         "LIMIT 1", [urljoin(page_url, src)]).fetchone()
+        try:
+            body = archived(db, row[0]) if row else None
+        except ArchiveError:
+            body = None
+        if body:
+            out[src] = body
+    return out or None
 
 
 # ── batches ─────────────────────────────────────────────────────────────────────────────────────
@@ -193,7 +222,8 @@ def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False
             if data is None:
                 counts["missing_archive"] += 1
                 continue
-            record = parser(data, filename=path or url, url=url, content_type=ctype, registry_hosts=hosts)
+            record = parser(data, filename=path or url, url=url, content_type=ctype, registry_hosts=hosts,
+                            images=archived_pictures(db, url, data))
             with db.conn:
                 _, status = store(db, record, page_id, source, fetched_at)
             counts[status] += 1

@@ -25,6 +25,8 @@ from pipelines.writers import now
 
 REQUIRED = ("agency",)
 HANDLED_STATUSES = [s for s in range(300, 600) if s not in (301, 302, 303, 307, 308)]
+PICTURE = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"' >]+)""", re.I)
+PICTURE_FILE = re.compile(r"\.(?:jpe?g|png|gif|bmp|tiff?|webp)(?:$|\?)", re.I)
 LINK = re.compile(r"""<a\b[^>]*?href\s*=\s*["']?([^"' >]+)["' >][^>]*>(.*?)</a>""", re.I | re.S)
 
 
@@ -213,6 +215,16 @@ class ReportsSpider(scrapy.Spider):
         for href, _label in LINK.findall(self.text_of(response)):
             url = absolute(response.url, href)
             if ATTACHMENT.search(url) and url.startswith(("http://", "https://")):
+                self.listed[site["agency"]].add(url)
+                if self.allow(site, "attachment", url):
+                    yield self._request(url, site, "attachment", self.parse_document)
+        # pictures uploaded with the report (a table pasted as an image, e.g. TRS's ./W0…jpg): those in the
+        # report's own folder are fetched and archived like attachments; the site's shared /images/ chrome
+        # (logos, banners, QR codes) is not. `nianbao reparse` reads their tables into the page's record.
+        folder = response.url.rsplit("/", 1)[0] + "/"
+        for src in PICTURE.findall(self.text_of(response)):
+            url = absolute(response.url, src)
+            if url.startswith(folder) and PICTURE_FILE.search(url) and url not in self.listed[site["agency"]]:
                 self.listed[site["agency"]].add(url)
                 if self.allow(site, "attachment", url):
                     yield self._request(url, site, "attachment", self.parse_document)

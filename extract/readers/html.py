@@ -154,6 +154,11 @@ def read_element(root: etree._Element, doc: Document | None = None) -> Document:
             if e.tail:
                 buf.append(e.tail)
             return
+        if tag == "img" and e.get("src"):
+            # a table pasted as a picture: remembered where it sits, recognised later if its bytes are
+            # at hand (readers/ocr.splice_images); the row before it anchors it
+            flush()
+            doc.images.append((doc.rows[-1] if doc.rows else None, e.get("src").strip()))
         if tag == "table" and not any(True for _ in e.iterdescendants("table")):
             flush()
             try:
