@@ -87,7 +87,7 @@ def _pdf_problem(exc: Exception) -> str:
     names = {type(exc).__name__, type(cause).__name__}
     if names & {"PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"} or "password" in str(cause).lower():
         return "the PDF is encrypted (password-protected): its text cannot be read without the password"
-    return f"cannot read pdf: {type(cause).__name__}: {cause}".rstrip(": ")[:300]
+    return f"cannot read pdf: {type(exc).__name__}: {exc or cause}".rstrip(": ")[:300]
 
 
 def _page_tree_cycles(pdf) -> bool:
