@@ -7,6 +7,7 @@ import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 
+from pipelines.clones import attribute
 from pipelines.parse import clean_and_extract
 from pipelines.schema import open_db
 from pipelines.writers import bulk_writes, now, store_page, store_record
@@ -70,13 +71,14 @@ class StorePipeline:
                                     [fetched_at, item["url"]])
             self.stats[site][outcome if outcome != "ok" else "listing"] += 1
             return item
-        hosts = self.crawler.spider.allowed_hosts
+        hosts = self.crawler.spider.government_hosts   # a watched copy's host is fetched, but is no agency's
         with self.page():  # archive before anything parses the bytes
             page_id = store_page(self.db, source=item["url"], data=item["body"], url=item["url"], fetched_at=fetched_at,
                                  http_status=item.get("status"), content_type=item.get("content_type"),
                                  crawl_run_id=item.get("run_id"), site=site, etag=item.get("etag"),
                                  last_modified=item.get("last_modified"))
         record = await self._extract(item["body"], item["url"], item.get("content_type"), hosts)
+        attribute(record, item["url"], self.crawler.spider.sites)   # a copy: of which crawled site?
         with self.page():
             report_id, status = store_record(self.db, record, page_id, item["url"], fetched_at)
         self.stats[site][status] += 1

@@ -9,6 +9,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from extract import formats as F
+from pipelines.clones import ensure_tables as clone_tables
 
 SCHEMA_VERSION = 1
 TABLE_KEYS = {
@@ -103,6 +104,7 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
         db.execute("CREATE VIRTUAL TABLE reports_fts USING fts5(title, search_text, tokenize='unicode61')")
     _indexes(db)
     _views(db)
+    clone_tables(db)   # clone_pages, clone_sites (pipelines/clones.py)
     db["nianbao_meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
 
 

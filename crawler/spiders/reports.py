@@ -42,13 +42,16 @@ class ReportsSpider(scrapy.Spider):
     def __init__(self, sites=None, registry_hosts=frozenset(), validators=None, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.sites = [check_site(dict(s)) for s in (sites or [])]
-        hosts = set(registry_hosts)
+        hosts, government = set(registry_hosts), set(registry_hosts)
         for s in self.sites:
             for key in ("portal_url", "column_url"):
                 h = urlsplit(s.get(key) or "").hostname
                 if h:
                     hosts.add(h.lower())
-        self.allowed_hosts = frozenset(hosts)
+                    if s.get("verified") != "mirror":
+                        government.add(h.lower())
+        self.allowed_hosts = frozenset(hosts)            # may be fetched
+        self.government_hosts = frozenset(government)    # what they serve is an agency's (a watched copy is not)
         self.validators = dict(validators or {})   # url → (etag, last_modified) of the archived copy
         self.fetched: set[bytes] = set()           # request fingerprints fetched by this process
         self.listed: dict[str, set[str]] = {s["agency"]: set() for s in self.sites}  # reports/attachments linked
