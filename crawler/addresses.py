@@ -230,6 +230,13 @@ def classify(url: str, title: str = "", registry_hosts=frozenset()) -> Address:
     return answer("other")
 
 
+def report_by_address(url: str) -> bool:
+    """The address alone says report: a CMS's annual-report module, or a page in an article family under a
+    年报 column token (what a listing links there is a report, whatever its link text)."""
+    f = family_of(url)
+    return f is not None and (f.kind == "report" or (f.kind == "article" and column_of(url) is not None))
+
+
 def in_family(url: str, *names: str) -> bool:
     f = family_of(url)
     return f is not None and f.name in names
@@ -258,10 +265,11 @@ def copied_site(url: str, sites: list[dict], agency: str | None = None) -> dict 
     matches: dict[str, list[dict]] = {}
     for s in sites:
         col = urlsplit(s.get("column_url") or "")
-        if not col.hostname or col.path in ("", "/") or not s.get("agency") or not path.startswith(col.path) \
-                or _site_key(col.hostname) == host:
+        col_path = col.path.rsplit("/", 1)[0] + "/"     # …/zfxxgknb/index.html is the column …/zfxxgknb/
+        if not col.hostname or col_path == "/" or not s.get("agency") or s.get("verified") == "mirror" \
+                or not path.startswith(col_path) or _site_key(col.hostname) == host:
             continue
-        matches.setdefault(col.path, []).append(s)
+        matches.setdefault(col_path, []).append(s)
     for col_path in sorted(matches, key=len, reverse=True):
         found = matches[col_path]
         if len({_site_key(urlsplit(s["column_url"]).hostname) for s in found}) > 1:
