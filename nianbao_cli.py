@@ -39,6 +39,21 @@ def _cell(value, key: str, unparsed: set[str]) -> str:
     return str(value)
 
 
+def _how_read(info: dict) -> list[str]:
+    """Cells not read as printed (docs/record-extensions.md): computed totals, prose-settled cuts, OCR."""
+    groups: dict[str, list[str]] = {}
+    for key, i in info.items():
+        how = "computed" if i.get("computed") else i.get("resolved_by") or i.get("source") or "other"
+        if i.get("source") == "ocr":
+            how = "ocr"
+        groups.setdefault(how, []).append(key)
+    out = []
+    for how, keys in groups.items():
+        shown = ", ".join(sorted(keys)[:6]) + (f" … (+{len(keys) - 6})" if len(keys) > 6 else "")
+        out.append(f"读法 read by {how} ({len(keys)}): {shown}")
+    return out
+
+
 def format_record(rec: dict, color: bool = False) -> str:
     """The record for a person: the three tables with Chinese labels, failing checks marked."""
     from extract import formats as F
@@ -122,6 +137,7 @@ def format_record(rec: dict, color: bool = False) -> str:
     if unparsed:
         out.append(paint(f"未能确定 unparsed ({len(unparsed)}): " + ", ".join(sorted(unparsed)), "33"))
         out.append("  (? = present in the document but not readable with certainty; — = printed blank)")
+    out += _how_read(rec.get("cell_info") or {})
     if rec.get("spam"):
         out.append(paint(format_findings(rec["spam"]), "35"))
     if rec.get("quarantined"):

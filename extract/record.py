@@ -12,12 +12,13 @@ from pathlib import Path
 
 from extract import tables as T
 from extract.checks import prose_checks, table_checks
+from extract.computed import fill_blank_totals
 from extract.document import Document
 from extract.encoding import UndecodableError, charset_from_content_type, decode
 from extract.formats import ACTIVE_START, APPLICATIONS_START, REVIEW_END
 from extract.meta import agency_from_text, agency_from_title, find_published, find_title, find_year
 from extract.normalize import clean_artefacts, normalize
-from extract.prose import find_legacy_table, find_prose
+from extract.prose import find_legacy_table, find_prose, table_statements
 
 KINDS_BY_SUFFIX = {
     ".html": "html", ".htm": "html", ".shtml": "html", ".xhtml": "html", ".jhtml": "html", ".jsp": "html",
@@ -115,7 +116,8 @@ def record_from_document(doc: Document, source: dict) -> dict:
     t3 = _region_start(APPLICATIONS_START, flat.text, t2 or 0)
     active_format, active = (None, T.TableResult())
     if t2 is not None:
-        active_format, active = T.read_active(flat, t2, t3 if t3 is not None else len(flat.text))
+        active_format, active = T.read_active(flat, t2, t3 if t3 is not None else len(flat.text),
+                                              table_statements(norm))
     layout, apps = (None, T.TableResult())
     review = T.TableResult()
     if t3 is not None:
@@ -169,7 +171,10 @@ def record_from_document(doc: Document, source: dict) -> dict:
         "outcome": doc.outcome,
         "detail": doc.detail,
     }
-    record["checks"] = table_checks(record) + prose_checks(said if fmt == "legacy" else prose, record,
+    cell_info: dict = {**active.info, **apps.info, **review.info}
+    computed_by = fill_blank_totals(record, cell_info) if fmt != "legacy" else set()
+    record["cell_info"] = cell_info
+    record["checks"] = [c for c in table_checks(record) if (c["rule"], c["key"]) not in computed_by] + prose_checks(said if fmt == "legacy" else prose, record,
                                                            legacy_figures)
     if doc.outcome == "ok":
         record["outcome"], record["detail"] = _content_outcome(record, norm, has_tables)

@@ -74,9 +74,12 @@ def solve(
     known: dict[str, int | float | None],
     identities: list[Identity],
     precomputed: dict[str, list[tuple[int, ...]]] | None = None,
+    readings_out: dict[str, set] | None = None,
 ) -> dict[str, tuple[int, ...] | None]:
     """Resolve fused rows. `fused` maps row → (cell keys, digit tokens); `known` holds the cells read
-    with certainty. Returns row → its unique reading, or None where the reading is not certain."""
+    with certainty. Returns row → its unique reading, or None where the reading is not certain.
+    `readings_out`, when given, receives every row's readings over all solutions (left empty when the
+    search was cut short or no solution exists) — the caller may keep a cell all of them agree on."""
     result: dict[str, tuple[int, ...] | None] = {}
     cands: dict[str, list[tuple[int, ...]]] = {}
     for row, (keys, tokens) in fused.items():
@@ -145,5 +148,7 @@ def solve(
     back(0, {}, {})
     for row in fused:
         readings = {s[row] for s in solutions}
+        if readings_out is not None and not aborted:
+            readings_out[row] = set(readings)
         result[row] = readings.pop() if (not aborted and len(readings) == 1) else None
     return result

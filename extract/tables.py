@@ -14,6 +14,7 @@ nothing is guessed.
 from __future__ import annotations
 
 import bisect
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -25,7 +26,13 @@ from extract.numbers import WHITESPACE, is_blank, parse_amount_yuan, parse_numbe
 from extract.splitting import candidates, solve
 
 SEP = "\x1f"
-TOKEN = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:亿元|万元|元|亿|万)?|[+-]?\d+(?:\.\d+)?(?:亿元|万元|元|亿|万)?|—+(?=[\s\x1f|]|$)|-(?=[\s\x1f|]|$)|/(?=[\s\x1f|]|$)")
+# A number glued to a Latin unit or a CSS length (`width:149px`, `12%`, `3pt`, `1.5em`) is never a cell:
+# the lookarounds refuse digits touching ASCII letters, `%`, `:` or `#` (style text, colour codes).
+NOT_UNIT = r"(?![\d.,]*[A-Za-z%％‰])"
+TOKEN = re.compile(r"(?<![A-Za-z:#])(?:" + NOT_UNIT + r")(?:"
+                   r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?:亿元|万元|元|亿|万)?"
+                   r"|[+-]?\d+(?:\.\d+)?(?:亿元|万元|元|亿|万)?(?![A-Za-z%％‰])"
+                   r"|—+(?=[\s\x1f|]|$)|-(?=[\s\x1f|]|$)|/(?=[\s\x1f|]|$))")
 SEPARATORS = re.compile(r"[\s\x1f|]*")
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
@@ -90,6 +97,8 @@ class Read:
     tokens: list[str] | None = None   # the printed cell texts, one per expected cell
     fused: list[str] | None = None    # digit tokens to be split into the expected cells
     raw: str = ""                     # what was printed after the label, for `raw`/`unparsed`
+    short_grid: bool = False          # fused came from a grid row with fewer fields than cells: a
+    #                                   column may be lost rather than fused (never certain by cuts alone)
 
 
 def _tokens_at(text: str, pos: int, end: int) -> tuple[list[str], int]:
@@ -117,7 +126,11 @@ def _skip_label_tail(text: str, pos: int, end: int) -> int:
     while pos < end:
         c = text[pos]
         if c.isdigit():
-            return pos
+            if TOKEN.match(text, pos, end):
+                return pos
+            while pos < end and (text[pos].isdigit() or text[pos] in ".,"):
+                pos += 1  # a number glued to a unit (149px) is style text, not a value
+            continue
         if c in "—-/" and pos > 0 and text[pos - 1] in " \t\n\x1f|":
             return pos
         pos += 1
@@ -145,7 +158,7 @@ def _grid_values(flat: Flat, i: int, j: int, n: int) -> Read:
                     raw=raw)
     digits = [WHITESPACE.sub("", t) for t in texts if not is_blank(t)]
     if 0 < len(texts) < n and all(d.isdigit() for d in digits) and len(digits) == len(texts):
-        return Read(fused=digits, raw=raw)
+        return Read(fused=digits, raw=raw, short_grid=True)
     return Read(raw=raw)
 
 
@@ -232,6 +245,7 @@ class TableResult:
     raw: dict = field(default_factory=dict)
     unparsed: list = field(default_factory=list)
     rows_present: set = field(default_factory=set)
+    info: dict = field(default_factory=dict)  # "table.key" → how a cell was read, when not plainly (cell_info)
 
 
 def _parse_cell(text: str, column: str, header_unit: str | None):
@@ -241,7 +255,7 @@ def _parse_cell(text: str, column: str, header_unit: str | None):
 
 
 def _settle(result: TableResult, table: str, reads: dict[str, tuple[list[str], Read]], identities,
-            header_unit: str | None = None) -> None:
+            header_unit: str | None = None, stated: dict | None = None) -> None:
     """Turn row reads into values; split fused runs where the identities make the split unique."""
     fused: dict[str, tuple[list[str], list[str]]] = {}
     fused_cands: dict[str, list] = {}
@@ -271,22 +285,74 @@ def _settle(result: TableResult, table: str, reads: dict[str, tuple[list[str], R
                 result.raw[f"{table}.{key}"] = read.raw
                 result.unparsed.append(f"{table}.{key}")
     if fused:
-        solved = solve(fused, result.values, identities, fused_cands)
-        for row, (keys, tokens) in fused.items():
-            reading = solved.get(row)
-            for n, key in enumerate(keys):
-                if reading is None:
-                    result.values[key] = None
-                    result.raw[f"{table}.{key}"] = " ".join(tokens)
-                    result.unparsed.append(f"{table}.{key}")
-                else:
-                    result.values[key] = reading[n]
-                    result.raw[f"{table}.{key}"] = str(reading[n])
+        short = {r for r in fused if reads[r][1].short_grid}
+        _settle_fused(result, table, fused, fused_cands, identities, stated or {}, short)
+
+
+def _placements(tokens: list[str], n: int, says: dict[int, int]) -> list[tuple]:
+    """Readings of a grid row that lost columns: its fields kept whole, in order, in n slots; a lost
+    slot is unknown (None) unless the report's prose states that cell."""
+    out = []
+    for slots in itertools.combinations(range(n), len(tokens)):
+        reading: list = [says.get(i) for i in range(n)]
+        if any(i in says and says[i] != int(t) for i, t in zip(slots, tokens)):
+            continue
+        for i, t in zip(slots, tokens):
+            reading[i] = int(t)
+        out.append(tuple(reading))
+    return out
+
+
+def _settle_fused(result: TableResult, table: str, fused: dict, fused_cands: dict, identities,
+                  stated: dict, short_grid: set) -> None:
+    """Fused rows: a unique cut (alone or with the identities) is read as before. Otherwise the
+    report's own prose may pick the cut (`resolved_by: prose`), and a cell on which every remaining
+    reading agrees is kept (`resolved_by: all_readings_agree`); the rest stay unparsed."""
+    narrowed: dict[str, dict[int, int]] = {}
+    for row, (keys, _) in fused.items():
+        says = {i: stated[k][0] for i, k in enumerate(keys) if k in stated}
+        if says:
+            kept = [c for c in fused_cands[row] if all(c[i] == v for i, v in says.items())]
+            if kept and len(kept) < len(fused_cands[row]):
+                fused_cands[row] = kept
+                narrowed[row] = says
+    readings: dict[str, set] = {}
+    solved = solve(fused, result.values, identities, fused_cands, readings)
+    constrained = {c for ident in identities for c in ident[2] + ident[3]}
+    for row, (keys, tokens) in fused.items():
+        reading = solved.get(row)
+        options = readings.get(row)
+        if reading is None and options is None and not any(k in constrained for k in keys):
+            options = set(fused_cands[row])  # no identity ties this row to others
+        if reading is not None and row in narrowed and row in short_grid:
+            options, reading = {reading}, None  # the prose chose a cut; a lost column stays possible
+        if reading is None and options and row in short_grid:
+            options = options | set(_placements(tokens, len(keys), narrowed.get(row) or
+                                                {i: stated[k][0] for i, k in enumerate(keys) if k in stated}))
+        for n, key in enumerate(keys):
+            tkey = f"{table}.{key}"
+            values = {o[n] for o in options} if reading is None and options else set()
+            value = reading[n] if reading is not None else (values.pop() if len(values) == 1 else None)
+            if value is None:
+                result.values[key] = None
+                result.raw[tkey] = " ".join(tokens)
+                result.unparsed.append(tkey)
+                continue
+            result.values[key] = value
+            result.raw[tkey] = str(value) if reading is not None else " ".join(tokens)
+            if row in narrowed:
+                evidence = [stated[k][1] for k in keys if k in stated]
+                result.info[tkey] = {"resolved_by": "prose", "evidence": evidence[0] if len(evidence) == 1
+                                     else evidence}
+            elif reading is None:
+                result.info[tkey] = {"resolved_by": "all_readings_agree"}
 
 
 # ── table 二 ────────────────────────────────────────────────────────────────────────────────────
 
-def read_active(flat: Flat, start: int, end: int) -> tuple[str | None, TableResult]:
+def read_active(flat: Flat, start: int, end: int, stated: dict | None = None) -> tuple[str | None, TableResult]:
+    """Table 二. `stated`: cells the report's prose states (prose.table_statements), used only to
+    choose between readings of an ambiguous row."""
     region = flat.text[start:end]
     fmt = "2021" if re.search(F.ACTIVE_2021_MARKERS, region) else \
         "2019" if re.search(F.ACTIVE_2019_MARKERS, region) else None
@@ -306,7 +372,7 @@ def read_active(flat: Flat, start: int, end: int) -> tuple[str | None, TableResu
         # Out of printed order only a same-line label-and-values reading is certain.
         read = read_row(flat, m, _next_start(found, n, end), len(columns[key]), has_grid or not in_order)
         reads[key] = (columns[key], read)
-    _settle(result, "active", reads, [], unit)
+    _settle(result, "active", reads, [], unit, stated if fmt == "2021" else None)
     return fmt, result
 
 

@@ -83,6 +83,12 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     # (its foreign key is declared here: sqlite-utils' table rewrite would turn NUMERIC into REAL)
     db.execute("""CREATE TABLE IF NOT EXISTS cells (report_id TEXT REFERENCES reports(id), table_name TEXT, key TEXT,
                   value NUMERIC, raw TEXT, unparsed INTEGER, PRIMARY KEY (report_id, table_name, key))""")
+    # how each cell was read (docs/record-extensions.md): source (html/pdf/text/docx/ocr…), OCR confidence,
+    # resolved_by (prose / all_readings_agree / identities), computed (a blank total filled with its sum)
+    have = {r[1] for r in db.execute("PRAGMA table_info(cells)").fetchall()}
+    for col, decl in (("source", "TEXT"), ("confidence", "REAL"), ("resolved_by", "TEXT"), ("computed", "INTEGER")):
+        if col not in have:
+            db.execute(f"ALTER TABLE cells ADD COLUMN {col} {decl}")
     db["checks"].create({"report_id": str, "rule": str, "key": str, "ok": int, "detail": str},
                         pk=("report_id", "rule", "key"), if_not_exists=True)
     db["spam_findings"].create({

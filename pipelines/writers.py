@@ -123,6 +123,8 @@ def record_hash(record: dict) -> str:
     """Hash of what was *extracted* (figures, metadata, text) — not of the raw bytes."""
     keep = {k: record.get(k) for k in ("agency", "year", "format", "applications_layout", "title", "published",
                                        "active", "applications", "review_litigation", "prose", "unparsed")}
+    if record.get("cell_info"):  # how cells were read (OCR, prose, computed) is part of what was extracted
+        keep["cell_info"] = record["cell_info"]
     keep["text"] = re.sub(r"\s+", "", record.get("text") or "")
     return hashlib.sha256(json.dumps(keep, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:20]
 
@@ -239,8 +241,12 @@ def _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id,
             raw = (record.get("raw") or {}).get(f"{table}.{k}")
             if table == "prose":  # a prose figure's printed text is the sentence it came from
                 raw = (record.get("prose_evidence") or {}).get(k)
+            info = (record.get("cell_info") or {}).get(f"{table}.{k}") or {}
             cells.append({"report_id": rid, "table_name": table, "key": k, "value": v, "raw": raw,
-                          "unparsed": int(f"{table}.{k}" in unparsed)})
+                          "unparsed": int(f"{table}.{k}" in unparsed),
+                          "source": info.get("source") or (record.get("source") or {}).get("kind"),
+                          "confidence": info.get("confidence"), "resolved_by": info.get("resolved_by"),
+                          "computed": int(bool(info.get("computed")))})
             if k in TABLE_KEYS[table]:
                 wide[table][column(k)] = v
     apps = record.get("applications") or {}

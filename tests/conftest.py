@@ -26,3 +26,17 @@ def expected_files() -> list[Path]:
 
 def load_expected(path: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
+
+
+def settled(exp: dict) -> dict:
+    """An expected file with its `computed` and `resolved` cells applied (tests/expected/README.md):
+    the values and unparsed list a full record has."""
+    out = {t: dict(exp.get(t, {})) for t in ("active", "applications", "review_litigation")}
+    for key, value in exp.get("computed", {}).items():
+        table, cell = key.split(".", 1)
+        out[table][cell] = value
+    for key, entry in exp.get("resolved", {}).items():
+        table, cell = key.split(".", 1)
+        out[table][cell] = entry["value"]
+    out["unparsed"] = [u for u in exp.get("unparsed", []) if u not in exp.get("resolved", {})]
+    return out

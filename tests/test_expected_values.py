@@ -44,9 +44,24 @@ def test_metadata(name):
 @pytest.mark.parametrize("name", CASES)
 def test_every_cell(name, table):
     exp, rec = load_expected(_exp_path(name)), record_for(name)
-    want = exp.get(table, {})
+    want = dict(exp.get(table, {}))
     got = rec[table]
     assert set(got) == set(want), f"keys differ: missing {set(want) - set(got)}, extra {set(got) - set(want)}"
+    # A total printed blank whose parts are all printed is filled in and marked computed: the expected
+    # file keeps the printed null and lists the sum under "computed" (checked by hand).
+    computed = {k.split(".", 1)[1]: v for k, v in exp.get("computed", {}).items() if k.startswith(table + ".")}
+    for key, value in computed.items():
+        assert want[key] is None, f"{table}.{key} is computed only when printed blank"
+        assert rec["cell_info"].get(f"{table}.{key}", {}).get("computed"), f"{table}.{key} not marked computed"
+        want[key] = value
+    marked = {k for k, v in rec["cell_info"].items() if v.get("computed") and k.startswith(table + ".")}
+    assert marked == {f"{table}.{k}" for k in computed}
+    # A fused cell the table alone could not cut, settled by the report's own prose (or by every
+    # reading agreeing): the expected file keeps it unparsed as the table alone reads, and lists the
+    # value, checked by hand against the report's other rendering, under "resolved".
+    for key, value in _resolved(exp, table).items():
+        assert rec["cell_info"].get(f"{table}.{key}", {}).get("resolved_by"), f"{table}.{key} not marked resolved"
+        want[key] = value
     for key, value in want.items():
         assert got[key] == value and type(got[key]) is type(value), f"{table}.{key}: {got[key]!r} != {value!r}"
 
@@ -58,10 +73,20 @@ def test_prose_figures(name):
     assert set(rec["prose_evidence"]) == set(rec["prose"])
 
 
+def _resolved(exp: dict, table: str) -> dict:
+    return {k.split(".", 1)[1]: v["value"] for k, v in exp.get("resolved", {}).items() if k.startswith(table + ".")}
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_unparsed_cells(name):
     exp, rec = load_expected(_exp_path(name)), record_for(name)
-    assert sorted(rec["unparsed"]) == sorted(exp.get("unparsed", []))
+    resolved = set(exp.get("resolved", {}))
+    assert resolved <= set(exp.get("unparsed", []))
+    assert sorted(rec["unparsed"]) == sorted(set(exp.get("unparsed", [])) - resolved)
+    marked = {k for k, v in rec["cell_info"].items() if v.get("resolved_by")}
+    assert marked == resolved
+    for key in resolved:
+        assert rec["cell_info"][key]["resolved_by"] == exp["resolved"][key]["resolved_by"]
     for key in rec["unparsed"]:
         table, cell = key.split(".", 1)
         if table in ("active", "applications", "review_litigation"):

@@ -49,10 +49,13 @@ def test_whitespace_collapsed_run_splits_only_when_identities_decide():
     # '一、本年新收政府信息公开申请数量21710000218': one reading satisfies the table's identities
     assert rec["applications"]["new_received.natural_person"] == 217
     assert rec["applications"]["new_received.total"] == 218
-    # '行政规范性文件6233440': three cells, many cuts, no identity → not guessed
-    assert rec["active"]["normative_documents.issued"] is None
+    # '行政规范性文件6233440': three cells, many cuts, no identity → not guessed; only the cell the
+    # report's prose states (制发…62件) is read, as settled by prose
+    assert rec["active"]["normative_documents.repealed"] is None
     assert "active.normative_documents.in_force" in rec["unparsed"]
-    assert rec["raw"]["active.normative_documents.issued"] == "6233440"
+    assert rec["raw"]["active.normative_documents.repealed"] == "6233440"
+    assert rec["active"]["normative_documents.issued"] == 62
+    assert rec["cell_info"]["active.normative_documents.issued"]["resolved_by"] == "prose"
 
 
 def test_archive_header_block_becomes_page_meta():
