@@ -64,7 +64,7 @@ class StorePipeline:
                            fetched_at=fetched_at, http_status=item.get("status"),
                            outcome=outcome if outcome != "ok" else "listing", detail=item.get("detail") or "",
                            content_type=item.get("content_type"), crawl_run_id=item.get("run_id"), site=site,
-                           etag=item.get("etag"), last_modified=item.get("last_modified"))
+                           etag=item.get("etag"), last_modified=item.get("last_modified"), http=item.get("http"))
                 if outcome == "not_modified":
                     self.db.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id IN "
                                     "(SELECT report_id FROM pages WHERE source = ? AND report_id IS NOT NULL)",
@@ -76,7 +76,7 @@ class StorePipeline:
             page_id = store_page(self.db, source=item["url"], data=item["body"], url=item["url"], fetched_at=fetched_at,
                                  http_status=item.get("status"), content_type=item.get("content_type"),
                                  crawl_run_id=item.get("run_id"), site=site, etag=item.get("etag"),
-                                 last_modified=item.get("last_modified"))
+                                 last_modified=item.get("last_modified"), http=item.get("http"))
         record = await self._extract(item["body"], item["url"], item.get("content_type"), hosts)
         attribute(record, item["url"], self.crawler.spider.sites)   # a copy: of which crawled site?
         with self.page():

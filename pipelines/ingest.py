@@ -73,7 +73,7 @@ def ingest_paths(db: sqlite_utils.Database, paths: list[str], progress=None) -> 
 def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False) -> Counter:
     """Rebuild every record from the archived bytes (after an extractor change), without recrawling.
     With only_pending, just the pages archived but never parsed (a crawl killed between the two)."""
-    from pipelines.archive import archived
+    from pipelines.archive import ArchiveError, archived
 
     _, hosts = registry()
     counts: Counter = Counter()
@@ -82,7 +82,17 @@ def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False
     pages = list(db.execute("SELECT id, source, url, path, content_type, fetched_at, sha256 FROM pages" + where).fetchall())
     with bulk_writes(db):
         for page_id, source, url, path, ctype, fetched_at, digest in pages:
-            data = archived(db, digest)
+            try:
+                data = archived(db, digest)
+            except ArchiveError as exc:
+                # recorded on the page; its report keeps what was stored before; the next reparse tries again
+                with db.conn:
+                    db.conn.execute("UPDATE pages SET outcome = 'archive_error', detail = ? WHERE id = ?",
+                                    [str(exc)[:500], page_id])
+                counts["archive_error"] += 1
+                if progress:
+                    progress(source, "archive_error")
+                continue
             if data is None:
                 counts["missing_archive"] += 1
                 continue

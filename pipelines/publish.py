@@ -25,9 +25,46 @@ METADATA_DB_KEY = "nianbao"  # the database key used inside datasette_metadata.j
 @hookimpl
 def prepare_connection(conn):
     from pipelines.search import bigrams, fts_query
+    from pipelines.warc_archive import ArchiveError, db_file, read_record, warc_dir
 
     conn.create_function("nianbao_fts", 1, lambda q: fts_query(q or ""), deterministic=True)
     conn.create_function("nianbao_bigrams", 1, lambda t: bigrams(t or ""), deterministic=True)
+    path = db_file(conn)
+    directory = warc_dir(path) if path else None
+
+    def warc_payload(file, offset, length):
+        """nianbao_warc(warc_file, warc_offset, warc_length): the archived bytes, for SQL (null if unreadable)."""
+        if directory is None or file is None:
+            return None
+        try:
+            return read_record(directory, file, offset, length)
+        except ArchiveError:
+            return None
+
+    conn.create_function("nianbao_warc", 3, warc_payload)
+
+
+@hookimpl
+def register_routes(datasette):
+    return [(r"^/source/(?P<page_id>[0-9a-f]{16})/file$", archived_file)]
+
+
+async def archived_file(datasette, request):
+    """A page's archived bytes from the WARC archive, as a download (never rendered: nosniff, attachment)."""
+    from datasette.utils.asgi import Response
+
+    from pipelines.warc_archive import ArchiveError, page_bytes
+
+    page_id = request.url_vars["page_id"]
+    try:
+        data = await datasette.get_database().execute_fn(lambda conn: page_bytes(conn, page_id))
+    except ArchiveError as exc:
+        return Response.text(f"archived copy unreadable: {exc}", status=500)
+    if data is None:
+        return Response.text("no such page", status=404)
+    return Response(data, content_type="application/octet-stream",
+                    headers={"content-disposition": f'attachment; filename="{page_id}.bin"',
+                             "x-content-type-options": "nosniff"})
 
 
 def metadata_for(db_path: str) -> dict:

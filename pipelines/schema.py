@@ -41,10 +41,15 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     """Create or upgrade every table, view and index (idempotent)."""
     # a rollback journal, not WAL: the one .db file is always the whole database (downloads, immutable serving)
     db.conn.execute("PRAGMA journal_mode = DELETE").fetchall()
-    db["archive"].create({"sha256": str, "size": int, "content_type": str, "data": bytes, "decoded_text": str},
-                         pk="sha256", if_not_exists=True)
+    # the raw bytes are in WARC files beside the database (pipelines/warc_archive.py); this is where
+    db["archive"].create({"sha256": str, "size": int, "content_type": str, "decoded_text": str, "warc_file": str,
+                          "warc_offset": int, "warc_length": int}, pk="sha256", if_not_exists=True)
     if "decoded_text" not in db["archive"].columns_dict:
         db["archive"].add_column("decoded_text", str)
+    if "data" in db["archive"].columns_dict:  # a database from before the WARC archive: its blobs move out
+        from pipelines.warc_archive import migrate_blobs
+
+        migrate_blobs(db.conn)
     db["agencies"].create({"id": str, "name": str, "region_code": str, "province": str, "level": str,
                            "portal_url": str, "in_registry": int, "aliases": str}, pk="id", if_not_exists=True)
     db["pages"].create({

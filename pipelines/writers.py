@@ -24,10 +24,11 @@ from urllib.parse import urlsplit
 import sqlite_utils
 
 from extract.normalize import normalize, to_simplified
-from pipelines.archive import archive_bytes
+from pipelines.archive import archive_bytes, archived
 from pipelines.clones import store_clone
 from pipelines.schema import GROUPS, OTHER_ROWS, TABLE_KEYS, WIDE, column, refresh_summary, sync_summary
 from pipelines.search import bigrams
+from pipelines.warc_archive import close_archive
 
 
 def now() -> str:
@@ -62,6 +63,7 @@ def bulk_writes(db: sqlite_utils.Database):
     try:
         yield db
     finally:
+        close_archive(db.conn)  # the WARC file flushed and synced before the commit that points into it
         db.conn.commit()
         with db.conn:
             refresh_summary(db)
@@ -142,10 +144,14 @@ def store_page(db: sqlite_utils.Database, *, source: str, data: bytes, url: str 
                path: str | None = None, fetched_at: str | None = None, http_status: int | None = None,
                outcome: str = "archived", detail: str = "", content_type: str | None = None,
                crawl_run_id: int | None = None, site: str | None = None, archive: bool = True,
-               etag: str | None = None, last_modified: str | None = None) -> str:
+               etag: str | None = None, last_modified: str | None = None, http: dict | None = None) -> str:
     """Archive the bytes (first, before any parsing) and record the page; returns the page id. Its outcome
-    stays `archived` until the extraction of those bytes is stored (store_record)."""
-    digest = archive_bytes(db, data, content_type) if archive else hashlib.sha256(data).hexdigest()
+    stays `archived` until the extraction of those bytes is stored (store_record). `http` (status, headers,
+    request) makes the archived copy a WARC response record."""
+    fetched_at = fetched_at or now()
+    digest = (archive_bytes(db, data, content_type, source=url or source, fetched_at=fetched_at,
+                            http=http if http is not None else ({"status": http_status} if url else None))
+              if archive else hashlib.sha256(data).hexdigest())
     page_id = short_hash(source, digest)
     row = {
         "id": page_id, "source": source, "url": url, "path": path, "fetched_at": fetched_at or now(),
@@ -278,10 +284,11 @@ def _keep_decoded_copy(db, record, page_id) -> None:
     enc = (src.get("encoding") or "").lower()
     if src.get("kind") not in ("html", "text") or not enc or enc.startswith(("utf-8", "ascii")):
         return
-    row = db.execute("SELECT a.sha256, a.data, a.decoded_text FROM archive a JOIN pages p ON p.sha256 = a.sha256 "
+    row = db.execute("SELECT a.sha256, a.decoded_text FROM archive a JOIN pages p ON p.sha256 = a.sha256 "
                      "WHERE p.id = ?", [page_id]).fetchone()
-    if row and row[2] is None:
-        text = row[1].decode(enc.split("+")[0], errors="replace")
+    if row and row[1] is None:
+        data = archived(db, row[0]) or b""
+        text = data.decode(enc.split("+")[0], errors="replace")
         db.execute("UPDATE archive SET decoded_text = ? WHERE sha256 = ?", [text, row[0]])
 
 

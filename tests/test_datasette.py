@@ -18,6 +18,8 @@ import sqlite3
 import pytest
 from e2e.served import SHARED, Server, build_db, canned_queries, metadata
 
+from pipelines.warc_archive import page_bytes
+
 SPAM_SEED = "002_a13882358a356a89.txt"  # 新巴尔虎左旗 2020: 365体育投注 substituted into the text, failing row totals
 PARAMS = {  # parameters a journalist would type; every canned query must answer these with real rows
     "report_index": {},
@@ -241,7 +243,7 @@ def test_every_report_links_to_its_archived_page(server, corpus_db):
         assert m, r["source_link"]
         head = server.rows("archived_page", page_id=m.group(1))[0]
         assert head["line"] == 0 and sha[m.group(1)] in head["content"]
-        assert head["download_link"].endswith(f"(archive/{sha[m.group(1)]}.blob?_blob_column=data)")
+        assert head["download_link"].endswith(f"(/source/{m.group(1)}/file)")
 
 
 def test_archived_page_shows_the_raw_text_and_downloads_the_bytes(server, corpus_db):
@@ -251,14 +253,14 @@ def test_archived_page_shows_the_raw_text_and_downloads_the_bytes(server, corpus
     # the spam finding's location ("line 692") is that line of the archived page, spam as it was found
     assert "以365体育投注新时代中国特色社会主义思想" in lines[(692, 1)]
     with sqlite3.connect(corpus_db) as con:
-        digest, data = con.execute("SELECT a.sha256, a.data FROM pages p JOIN archive a ON a.sha256 = p.sha256 "
-                                   "WHERE p.id = ?", [page_id]).fetchone()
+        digest = con.execute("SELECT sha256 FROM pages WHERE id = ?", [page_id]).fetchone()[0]
+        data = page_bytes(con, page_id)  # from the WARC archive beside the database
     text = data.decode("utf-8").split("\n")
     assert [lines[(n, 1)] for n in (1, 2, 3)] == [t.rstrip("\r") for t in text[:3]]
-    status, headers, body = server.get(f"/{server.db}/archive/{digest}.blob", {"_blob_column": "data"})
+    status, headers, body = server.get(f"/source/{page_id}/file")
     assert status == 200 and hashlib.sha256(body).hexdigest() == digest
     assert headers["content-disposition"].startswith("attachment")
-    assert headers["content-type"] == "application/binary" and headers["x-content-type-options"] == "nosniff"
+    assert headers["content-type"] == "application/octet-stream" and headers["x-content-type-options"] == "nosniff"
     # a long HTML page pages through from_line; PDF reports show their extracted text
     html_rid, _ = report_id(corpus_db, "平潭综合实验区", 2022)
     page1 = server.rows("archived_page", report_id=html_rid)

@@ -89,7 +89,7 @@ class ReportsSpider(scrapy.Spider):
             "content_type": (headers.get("Content-Type") or b"").decode("latin-1") or None,
             "etag": (headers.get("ETag") or b"").decode("latin-1") or None,
             "last_modified": (headers.get("Last-Modified") or b"").decode("latin-1") or None,
-            "fetched_at": now(), "run_id": self.run_id,
+            "fetched_at": now(), "run_id": self.run_id, "http": http_exchange(response),
         }
 
     def _outcome_item(self, response, kind: str):
@@ -195,4 +195,15 @@ class ReportsSpider(scrapy.Spider):
             "status": None, "body": b"", "outcome": outcome, "detail": detail, "content_type": None,
             "fetched_at": now(), "run_id": self.run_id,
         }
+
+
+def _pairs(headers) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, vs in headers.items() for v in vs]
+
+
+def http_exchange(response) -> dict:
+    """Status line, headers and the request that got them: what the WARC response record keeps."""
+    req = response.request
+    return {"status": response.status, "headers": _pairs(response.headers),
+            "request": {"method": req.method, "headers": _pairs(req.headers), "body": req.body} if req else None}
 

@@ -24,6 +24,8 @@ from urllib.parse import quote
 import pytest
 from e2e.served import ROOT, SHARED, Server, build_db
 
+from pipelines.warc_archive import page_bytes
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
@@ -49,8 +51,8 @@ def hostile(tmp_path_factory):
         rid, pid, sha = con.execute(
             "SELECT r.id, p.id, p.sha256 FROM reports r JOIN pages p ON p.id = r.page_id "
             "WHERE r.agency = '平潭综合实验区' AND r.year = 2024 AND r.is_current = 1").fetchone()
-        source, raw = con.execute("SELECT p.source, a.data FROM pages p JOIN archive a ON a.sha256 = p.sha256 "
-                                  "WHERE p.id = ?", [pid]).fetchone()
+        source = con.execute("SELECT source FROM pages WHERE id = ?", [pid]).fetchone()[0]
+        raw = page_bytes(con, pid)  # from the WARC archive beside the database
         reports = con.execute("SELECT count(*) FROM reports").fetchone()[0]
     assert source.endswith("pingtan-2024-hostile.html") and SCRIPT.encode() in raw, "the report must be the hostile page"
     return {"db": db, "report_id": rid, "page_id": pid, "sha256": sha, "reports": reports}
