@@ -3,6 +3,10 @@
 * `serve_args` builds the `datasette serve` command: the database opened immutable, a SQL time limit,
   facet suggestions off (they make table pages ~20× slower), bound to 127.0.0.1 by default, with
   datasette_metadata.json re-keyed to the database's name.
+* The front door (pipelines/front.py, pipelines/front_views.py): `/`, `/report/<key>`, `/agency/<id>`,
+  `/source/<page_id>` (the archived bytes read from the WARC archive), registered with `register_routes`; its templates (pipelines/templates/, also
+  overriding Datasette's table and query pages for Chinese headers) and static files (pipelines/static/)
+  are passed to `datasette serve` as `--template-dir` and `--static static-nianbao:`.
 * The Datasette plugin hooks below (registered through the `datasette` entry point in pyproject.toml)
   add `nianbao_fts(q)` and `nianbao_bigrams(text)` to every connection, so canned queries can search
   the bigram index for words of any length: `reports_fts MATCH nianbao_fts(:q)`.
@@ -18,6 +22,8 @@ from pathlib import Path
 from datasette import hookimpl
 
 ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
 METADATA = ROOT / "datasette_metadata.json"
 METADATA_DB_KEY = "nianbao"  # the database key used inside datasette_metadata.json
 
@@ -46,25 +52,16 @@ def prepare_connection(conn):
 
 @hookimpl
 def register_routes(datasette):
-    return [(r"^/source/(?P<page_id>[0-9a-f]{16})/file$", archived_file)]
+    from pipelines.front_views import routes
+
+    return routes()
 
 
-async def archived_file(datasette, request):
-    """A page's archived bytes from the WARC archive, as a download (never rendered: nosniff, attachment)."""
-    from datasette.utils.asgi import Response
+@hookimpl
+def extra_template_vars(datasette):
+    from pipelines.front import zh_header
 
-    from pipelines.warc_archive import ArchiveError, page_bytes
-
-    page_id = request.url_vars["page_id"]
-    try:
-        data = await datasette.get_database().execute_fn(lambda conn: page_bytes(conn, page_id))
-    except ArchiveError as exc:
-        return Response.text(f"archived copy unreadable: {exc}", status=500)
-    if data is None:
-        return Response.text("no such page", status=404)
-    return Response(data, content_type="application/octet-stream",
-                    headers={"content-disposition": f'attachment; filename="{page_id}.bin"',
-                             "x-content-type-options": "nosniff"})
+    return {"zh_header": zh_header, "nianbao_db": datasette.get_database().name}
 
 
 def metadata_for(db_path: str) -> dict:
@@ -94,4 +91,5 @@ def serve_args(db_path: str, host: str = "127.0.0.1", port: int = 8001, time_lim
         "--setting", "default_page_size", "50",
         "--setting", "allow_download", "on",
         "--setting", "max_csv_mb", "200",
+        "--template-dir", str(TEMPLATES), "--static", f"static-nianbao:{STATIC}",
     ]
