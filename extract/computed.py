@@ -21,6 +21,8 @@ def _blank(table: str, key: str, values: dict, raw: dict, unparsed: set) -> bool
 
 
 def _fill(table: str, key: str, parts: list[str], values: dict, info: dict, rule: str, rule_key: str) -> bool:
+    if info.get(f"{table}.{key}", {}).get("source") == "ocr":
+        return False  # a blank recognised in an image may be a faint figure the engine missed
     nums = [values.get(p) for p in parts]
     if any(v is None for v in nums) or any(info.get(f"{table}.{p}", {}).get("computed") for p in parts):
         return False

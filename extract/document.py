@@ -19,6 +19,9 @@ class Row:
     # True when cells sit in fixed columns (HTML/DOCX/PDF tables): the value columns are the rightmost
     # ones. False for pipe/tab dumps, whose rows often end in stray empty fields.
     aligned: bool = False
+    # Per-field OCR confidence (0–1, None where unknown) when the row was recognised from an image;
+    # None for rows read from a text layer or markup.
+    ocr: list[float | None] | None = None
 
     @property
     def text(self) -> str:
@@ -34,6 +37,7 @@ class Document:
     content_type: str | None = None
     outcome: str = "ok"               # ok / needs_conversion / needs_ocr / error
     detail: str = ""
+    ocr: bool = False                 # some rows were recognised from images (readers/ocr.py)
 
     def add_line(self, text: str) -> None:
         self.rows.append(Row([text], grid=False))

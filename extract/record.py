@@ -18,6 +18,7 @@ from extract.encoding import UndecodableError, charset_from_content_type, decode
 from extract.formats import ACTIVE_START, APPLICATIONS_START, REVIEW_END
 from extract.meta import agency_from_text, agency_from_title, find_published, find_title, find_year
 from extract.normalize import clean_artefacts, normalize
+from extract.ocr_confirm import confirm_ocr_cells, mark_tables_from_ocr
 from extract.prose import find_legacy_table, find_prose, table_statements
 
 KINDS_BY_SUFFIX = {
@@ -82,7 +83,13 @@ def read_document(data: bytes, kind: str, content_type: str | None = None) -> Do
 
             doc = convert_to_html(data, kind)
         elif kind == "image":
-            doc = Document(outcome="needs_ocr", detail="an image or scan: OCR is needed to read it")
+            from extract.readers import ocr
+
+            if ocr.tesseract_available():
+                doc = ocr.read_image(data)
+            else:
+                doc = Document(outcome="needs_ocr", detail="an image or scan: OCR is needed to read it "
+                                                           "(tesseract with chi_sim is not installed)")
         else:
             doc = Document(outcome="error", detail=f"unsupported document kind: {kind}")
     except UndecodableError as exc:
@@ -114,18 +121,25 @@ def record_from_document(doc: Document, source: dict) -> dict:
     # Regions: table 二 from its first 第二十条 block, 三 from its heading or first row, 四 after 三.
     t2 = _region_start(ACTIVE_START, flat.text)
     t3 = _region_start(APPLICATIONS_START, flat.text, t2 or 0)
+    stated = table_statements(norm)
     active_format, active = (None, T.TableResult())
     if t2 is not None:
-        active_format, active = T.read_active(flat, t2, t3 if t3 is not None else len(flat.text),
-                                              table_statements(norm))
+        active_format, active = T.read_active(flat, t2, t3 if t3 is not None else len(flat.text), stated)
     layout, apps = (None, T.TableResult())
     review = T.TableResult()
+    t4 = t5 = None
     if t3 is not None:
         t4 = _region_start(r"行政复议\s*[、,和及]?\s*行政诉讼|复议\s*[、,和及]\s*诉讼", flat.text, t3 + 10)
         layout, apps = T.read_applications(flat, t3, t4 if t4 is not None else len(flat.text))
         if t4 is not None:
             t5 = _region_start(REVIEW_END, flat.text, t4 + 10)
             review = T.read_review(flat, t4, t5 if t5 is not None else len(flat.text))
+    ocr_tables = []
+    if doc.ocr:  # which tables were read from rows recognised in images
+        bounds = {"active": (t2, t3), "applications": (t3, t4), "review_litigation": (t4, t5)}
+        for table, (a, b) in bounds.items():
+            if a is not None and _ocr_in(flat, a, b if b is not None else len(flat.text)):
+                ocr_tables.append(table)
 
     has_tables = bool(active.values or apps.values or review.values)
     if active_format:
@@ -172,6 +186,9 @@ def record_from_document(doc: Document, source: dict) -> dict:
         "detail": doc.detail,
     }
     cell_info: dict = {**active.info, **apps.info, **review.info}
+    if ocr_tables:
+        mark_tables_from_ocr(record, cell_info, ocr_tables)
+        confirm_ocr_cells(record, cell_info, stated if active_format == "2021" else None)
     computed_by = fill_blank_totals(record, cell_info) if fmt != "legacy" else set()
     record["cell_info"] = cell_info
     record["checks"] = [c for c in table_checks(record) if (c["rule"], c["key"]) not in computed_by] + prose_checks(said if fmt == "legacy" else prose, record,
@@ -179,6 +196,12 @@ def record_from_document(doc: Document, source: dict) -> dict:
     if doc.outcome == "ok":
         record["outcome"], record["detail"] = _content_outcome(record, norm, has_tables)
     return record
+
+
+def _ocr_in(flat: T.Flat, start: int, end: int) -> bool:
+    i0, _ = flat.locate(start)
+    i1, _ = flat.locate(max(end - 1, start))
+    return any(r.ocr is not None for r in flat.rows[i0:i1 + 1])
 
 
 def _content_outcome(record: dict, norm: str, has_tables: bool) -> tuple[str, str]:

@@ -97,6 +97,7 @@ class Read:
     tokens: list[str] | None = None   # the printed cell texts, one per expected cell
     fused: list[str] | None = None    # digit tokens to be split into the expected cells
     raw: str = ""                     # what was printed after the label, for `raw`/`unparsed`
+    confidences: list | None = None   # OCR confidence of each token, when the row was recognised from an image
     short_grid: bool = False          # fused came from a grid row with fewer fields than cells: a
     #                                   column may be lost rather than fused (never certain by cuts alone)
 
@@ -142,20 +143,21 @@ def _grid_values(flat: Flat, i: int, j: int, n: int) -> Read:
     vals = [(k, f) for k, f in enumerate(row.fields[j + 1:], start=j + 1) if f is not None]
     texts = [flat.field_text(i, k) for k, _ in vals]
     originals = [clean_artefacts(f).strip() for _, f in vals]
+    confs = [row.ocr[k] if row.ocr and k < len(row.ocr) else None for k, _ in vals]
     # Stray empty fields: trailing in pipe/tab dumps, leading (an empty label column) in aligned grids.
     while len(texts) > n:
         if row.aligned and is_blank(texts[0]):
-            texts.pop(0), originals.pop(0)
+            texts.pop(0), originals.pop(0), confs.pop(0)
         elif is_blank(texts[-1]):
-            texts.pop(), originals.pop()
+            texts.pop(), originals.pop(), confs.pop()
         elif is_blank(texts[0]):
-            texts.pop(0), originals.pop(0)
+            texts.pop(0), originals.pop(0), confs.pop(0)
         else:
             break
     raw = " | ".join(originals)
     if len(texts) == n and all(is_blank(t) or TOKEN.fullmatch(WHITESPACE.sub("", t)) for t in texts):
         return Read(tokens=[WHITESPACE.sub("", o).replace("，", ",") if not is_blank(o) else "" for o in originals],
-                    raw=raw)
+                    raw=raw, confidences=confs if row.ocr else None)
     digits = [WHITESPACE.sub("", t) for t in texts if not is_blank(t)]
     if 0 < len(texts) < n and all(d.isdigit() for d in digits) and len(digits) == len(texts):
         return Read(fused=digits, raw=raw, short_grid=True)
@@ -263,8 +265,10 @@ def _settle(result: TableResult, table: str, reads: dict[str, tuple[list[str], R
         keys = [f"{row}.{c}" for c in cols]
         result.rows_present.add(row)
         if read.tokens is not None:
-            for key, col, tok in zip(keys, cols, read.tokens):
+            for n, (key, col, tok) in enumerate(zip(keys, cols, read.tokens)):
                 result.raw[f"{table}.{key}"] = tok
+                if read.confidences is not None:
+                    result.info[f"{table}.{key}"] = {"source": "ocr", "confidence": read.confidences[n]}
                 try:
                     result.values[key] = _parse_cell(tok, col, header_unit)
                 except ValueError:

@@ -3,7 +3,8 @@
 Tables come from pdfplumber's ruling-line detection, which already tells a merged area (None) from an
 empty cell (""). A table that runs over a page break simply continues in the next page's rows, which
 is all the label matcher needs. Text outside tables becomes lines; page-number lines ('- 4 -') go.
-A PDF with no text layer is a scan: outcome needs_ocr.
+A page with no text layer (a scan, an image-only page) is recognised by OCR (readers/ocr.py) in its place;
+without tesseract a PDF with no text layer at all is outcome needs_ocr.
 """
 
 from __future__ import annotations
@@ -25,10 +26,19 @@ def _inside(obj, boxes) -> bool:
 def read_pdf(data: bytes) -> Document:
     import pdfplumber
 
+    from extract.readers import ocr
+
     doc = Document(content_type="application/pdf")
     chars = 0
+    can_ocr = None
     with pdfplumber.open(io.BytesIO(data)) as pdf:
-        for page in pdf.pages:
+        for number, page in enumerate(pdf.pages):
+            if not page.chars:  # a scanned or image-only page: recognise it in place
+                if can_ocr is None:
+                    can_ocr = ocr.tesseract_available()
+                if can_ocr and page.images:
+                    ocr.read_images(ocr.pdf_pages(data, pages=[number]), doc)
+                continue
             tables = page.find_tables()
             boxes = [t.bbox for t in tables]
             items: list[tuple[float, str, object]] = []
@@ -48,7 +58,8 @@ def read_pdf(data: bytes) -> Document:
                     grid = [[c for c in r] for r in grid]
                     if grid:
                         doc.add_grid(grid, aligned=True)
-    if chars == 0:
+    if chars == 0 and not doc.rows:
         doc.outcome = "needs_ocr"
-        doc.detail = "PDF has no text layer (a scan); OCR is needed to read it"
+        doc.detail = "PDF has no text layer (a scan); OCR is needed to read it" + \
+            (" and recognised no text" if can_ocr else " (tesseract with chi_sim is not installed)")
     return doc
