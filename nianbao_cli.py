@@ -297,6 +297,7 @@ def cmd_demo(args) -> int:
     from demo.portal import DemoPortal
     from pipelines.ingest import ingest_paths
     from pipelines.schema import open_db
+    from pipelines.writers import load_registry
 
     root = Path(__file__).resolve().parent
     db_path = Path(args.db)
@@ -305,6 +306,10 @@ def cmd_demo(args) -> int:
         Path(str(db_path) + suffix).unlink(missing_ok=True)
     portal = DemoPortal(size=args.size).start()
     print(f"demo portal: {portal.base_url}/ ({len(portal.sites())} sites)", file=sys.stderr)
+    db = open_db(str(db_path))
+    with db.conn:  # the synthetic agencies registered first: each report then has its province and level
+        load_registry(db, portal.agencies())
+    db.conn.close()
     try:
         with tempfile.TemporaryDirectory(prefix="nianbao-demo-") as tmp:
             sites_csv = str(Path(tmp) / "sites.csv")

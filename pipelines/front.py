@@ -50,6 +50,13 @@ COLUMN_LABELS = {
     "fetched_at": "抓取时间", "size": "字节数", "sha256": "sha256", "value": "数值", "raw": "原文",
     "unparsed": "未能确定", "table_name": "表", "ok": "通过",
 }
+RULE_LABELS = {
+    "balance": "本年新收 + 上年结转 = 办理结果总计 + 结转下年", "results_sum": "办理结果总计 = 各办理结果之和",
+    "row_total": "总计列 = 六类申请人之和", "subtotal": "小计 = 其下各项之和",
+    "review_total": "行政复议：总计 = 维持 + 纠正 + 其他 + 尚未审结",
+    "suit_direct_total": "未经复议直接起诉：总计 = 各结果之和", "suit_after_review_total": "复议后起诉：总计 = 各结果之和",
+    "prose_vs_table": "正文所述数字 = 表格中的数字",
+}
 LEVEL_LABELS = {"province": "省级", "city": "市级", "county": "县级", "township": "乡镇", "department": "部门"}
 
 
@@ -118,20 +125,20 @@ def landing_data(conn: sqlite3.Connection) -> dict:
                     "FROM crawl_runs ORDER BY started_at DESC LIMIT 1") if _has_table(conn, "crawl_runs") else None
     year = latest_year(conn)
     refusals = rows(conn, """
-        SELECT s.agency, r.agency_id, r.report_key, s.province, s.year, s.processed, s.withheld, s.declined,
+        SELECT coalesce(a.name, s.agency) AS agency, s.agency AS printed, r.agency_id, r.report_key, s.province, s.year, s.processed, s.withheld, s.declined,
                s.withheld + s.declined AS refused,
                round(100.0 * (s.withheld + s.declined) / s.processed, 1) AS rate
-        FROM report_summary s JOIN reports r ON r.id = s.report_id
+        FROM report_summary s JOIN reports r ON r.id = s.report_id LEFT JOIN agencies a ON a.id = r.agency_id
         WHERE s.year = ? AND s.processed >= ? AND s.withheld IS NOT NULL AND s.declined IS NOT NULL
         ORDER BY rate DESC, s.processed DESC LIMIT 5""", [year, MIN_PROCESSED])
     refused_most = rows(conn, """
-        SELECT s.agency, r.agency_id, r.report_key, s.year, s.processed, s.withheld + s.declined AS refused
-        FROM report_summary s JOIN reports r ON r.id = s.report_id
+        SELECT coalesce(a.name, s.agency) AS agency, s.agency AS printed, r.agency_id, r.report_key, s.year, s.processed, s.withheld + s.declined AS refused
+        FROM report_summary s JOIN reports r ON r.id = s.report_id LEFT JOIN agencies a ON a.id = r.agency_id
         WHERE s.year = ? AND s.withheld IS NOT NULL AND s.declined IS NOT NULL
         ORDER BY refused DESC, s.processed DESC LIMIT 5""", [year])
     failing = rows(conn, """
-        SELECT s.agency, r.agency_id, r.report_key, s.year, s.failed_checks
-        FROM report_summary s JOIN reports r ON r.id = s.report_id
+        SELECT coalesce(a.name, s.agency) AS agency, s.agency AS printed, r.agency_id, r.report_key, s.year, s.failed_checks
+        FROM report_summary s JOIN reports r ON r.id = s.report_id LEFT JOIN agencies a ON a.id = r.agency_id
         WHERE s.failed_checks > 0 ORDER BY s.year DESC, s.failed_checks DESC, s.agency LIMIT 8""")
     failing_total = conn.execute("SELECT count(*) FROM report_summary WHERE failed_checks > 0").fetchone()[0]
     spam = rows(conn, """

@@ -32,7 +32,7 @@ async def report(datasette, request):
     data = await _db(datasette).execute_fn(lambda conn: front.report_data(conn, key))
     if data is None:
         raise NotFound(f"没有这份报告 no report {key!r}")
-    return await _render(datasette, request, "nianbao_report.html", {**data, "cell_label": front.cell_label})
+    return await _render(datasette, request, "nianbao_report.html", {**data, "cell_label": front.cell_label, "rule_labels": front.RULE_LABELS})
 
 
 async def report_text(datasette, request):

@@ -123,7 +123,7 @@ def test_requests_by_agency_for_a_year(server):
 
 
 def test_refusal_rate_ranking(server):
-    rows = server.rows("refusal_rate_ranking")
+    rows = server.rows("refusal_rate_ranking", year="all")
     top = [(r["agency"], r["year"], r["refusal_rate_pct"]) for r in rows[:3]]
     assert top == [("洪泽区人民政府", 2023, 19.0), ("平潭综合实验区", 2024, 18.3), ("平潭综合实验区", 2019, 13.0)]
     pingtan = one(rows, agency="平潭综合实验区", year=2024)
@@ -133,11 +133,17 @@ def test_refusal_rate_ranking(server):
     assert rates == sorted(rates, reverse=True)
     # a report with a blank group is left out, never counted as 0 (上海市科委 2024 prints no 不予公开 rows)
     assert not by(rows, agency="上海市科委")
-    big = server.rows("refusal_rate_ranking", min_processed="100")
+    big = server.rows("refusal_rate_ranking", year="all", min_processed="100")
     assert [(r["agency"], r["year"]) for r in big] == [
         ("平潭综合实验区", 2024), ("平潭综合实验区", 2025), ("淮安市人民政府", 2024), ("沐阳县人民政府", 2025)]
     assert [(r["agency"], r["year"]) for r in server.rows("refusal_rate_ranking", year="2023")] == [
         ("洪泽区人民政府", 2023), ("平潭综合实验区", 2023)]
+    # opened with no year, the ranking answers for the latest year with data; order=count ranks by count
+    latest = server.rows("refusal_rate_ranking")
+    assert latest and {r["year"] for r in latest} == {2025}
+    by_count = server.rows("refusal_rate_ranking", year="all", order="count")
+    counts = [r["refused"] for r in by_count]
+    assert counts == sorted(counts, reverse=True) and counts[0] > by_count[-1]["refused"]
 
 
 def test_failing_checks_show_the_identity_and_the_figures(server):
@@ -296,11 +302,11 @@ def test_facets(server):
 
 
 def test_csv_export_of_a_canned_query(server):
-    status, headers, body = server.get(f"/{server.db}/refusal_rate_ranking.csv", {"_size": "max", "_dl": "1"})
+    status, headers, body = server.get(f"/{server.db}/refusal_rate_ranking.csv", {"year": "all", "_size": "max", "_dl": "1"})
     assert status == 200 and "attachment" in headers.get("content-disposition", "")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
     assert (rows[0]["agency"], rows[0]["year"], rows[0]["refusal_rate_pct"]) == ("洪泽区人民政府", "2023", "19.0")
-    assert len(rows) == len(server.rows("refusal_rate_ranking"))
+    assert len(rows) == len(server.rows("refusal_rate_ranking", year="all"))
 
 
 def test_database_download(server, tmp_path):

@@ -128,6 +128,11 @@ def test_agency_page_reached_by_an_alias(server, db_path):
     assert status == 200 and "江苏省" in text and "321322" in text
     assert "报告中印作 printed as：沐阳县人民政府" in text
     assert str(want["applications"]["new_received.total"]) in text  # 713 new requests in 2025
+    # the canned queries' agency filters match the registered name and its aliases too
+    assert [r["year"] for r in server.rows("outcome_mix_by_year", agency="沭阳")] == [2025]
+    yoy = server.rows("agency_year_over_year", agency="沭阳县")
+    assert [(r["agency"], r["year"], r["new_requests"]) for r in yoy] == [
+        ("沐阳县人民政府", 2025, want["applications"]["new_received.total"])]
 
 
 def test_source_view_is_sandboxed_and_files_download_as_themselves(server, db_path):

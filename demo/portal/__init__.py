@@ -73,6 +73,10 @@ class DemoPortal:
             rows += s.site_rows()
         return rows + self._clone.site_rows()
 
+    def agencies(self) -> list[dict]:
+        """Every agency of the portal as registry rows: the sites' own and their departments'."""
+        return self.sites() + [row for s in self._sites for row in s.department_rows()]
+
     def manifest(self) -> dict:
         out = {s.key: s.manifest_entry() for s in self._sites}
         out["trs"]["generation"] = self.generation

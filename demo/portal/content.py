@@ -73,6 +73,7 @@ QUIRKS = {
     "keyword_spam": "365体育投注 in place of 习近平 before 新时代中国特色社会主义思想",
     "gen2": "the report whose 行政许可 figure changes in generation 2",
     "th_headers": "header cells as <th>",
+    "misprinted_name": "the agency's name misprinted (示列 for 示例): the registry lists it as an alias",
 }
 PLANTS = {
     "planted_row_total": "（一）予以公开 自然人 one more than its row total (row_total granted, results_sum natural_person)",
@@ -103,6 +104,7 @@ class Spec:
     attachment_path: str | None = None
     scale: float = 1.0
     source: str = ""                       # 来源 line of the page shell
+    registered: str = ""                   # the registered name when `agency` is printed differently
 
 
 @dataclass
@@ -140,9 +142,15 @@ def _applications(rng: random.Random, spec: Spec, layout: str) -> dict:
             p, top = RESULT_SHAPE[row]
             v[f"{row}.{col}"] = 0 if zero else _sparse(rng, min(1.0, p * (0.6 + f)), top * f)
         total = sum(v[f"{row}.{col}"] for row in rows)
+        _sparse(rng, 0.5 if f > 0.2 else 0.1, 3 * f + 1)  # draws kept so every other figure stays as it was
+        _sparse(rng, 0.5 if f > 0.2 else 0.1, 2 * f + 1)
+        # carried over = last year's carried forward of the same agency, as in a real series
+        cf = 0 if zero else _carried_forward(spec, spec.year, col, f)
+        co = 0 if zero else _carried_forward(spec, spec.year - 1, col, f)
+        if co > total + cf:  # more carried in than handled: the surplus was granted (new received stays ≥ 0)
+            v[f"granted.{col}"] += co - total - cf
+            total = co - cf
         v[f"total.{col}"] = total
-        cf = 0 if zero else _sparse(rng, 0.5 if f > 0.2 else 0.1, 3 * f + 1)
-        co = 0 if zero else min(_sparse(rng, 0.5 if f > 0.2 else 0.1, 2 * f + 1), total + cf)
         v[f"carried_forward.{col}"] = cf
         v[f"carried_over.{col}"] = co
         v[f"new_received.{col}"] = total + cf - co
@@ -157,6 +165,25 @@ def _applications(rng: random.Random, spec: Spec, layout: str) -> dict:
     for row in printed:
         v[f"{row}.total"] = sum(v[f"{row}.{c}"] for c in SIX)
     return v
+
+
+def _agency_rng(spec: Spec, *parts) -> random.Random:
+    """Seeded by agency (and year), not by report: an agency's figures hang together across its years."""
+    return random.Random(":".join([spec.seed.split(":")[0], spec.registered or spec.agency, *map(str, parts)]))
+
+
+def _carried_forward(spec: Spec, year: int, col: str, f: float) -> int:
+    return _sparse(_agency_rng(spec, year, col, "carried_forward"), 0.5 if f > 0.2 else 0.1, 3 * f + 1)
+
+
+def _fees_wan_yuan(spec: Spec) -> str:
+    """行政事业性收费 (万元): an agency's own level (a third of departments collect none), ±25% a year."""
+    base = _agency_rng(spec, "fees")
+    level = 0.0 if (base.random() < 0.33 and spec.scale < 1) else base.uniform(20, 1500) * spec.scale
+    digits = base.choice([0, 2, 2, 2, 4])
+    amount = Decimal(round(level * _agency_rng(spec, spec.year, "fees").uniform(0.8, 1.25) * 10 ** digits)) \
+        / (10 ** digits)
+    return f"{amount:.{digits}f}" if digits else str(int(amount))
 
 
 def _review(rng: random.Random, spec: Spec) -> dict:
@@ -201,9 +228,8 @@ def _active(rng: random.Random, spec: Spec, fmt: str) -> tuple[dict, dict]:
         put("licensing.decisions", rng.randint(0, int(6000 * s) + 10))
         put("penalty.decisions", rng.randint(0, int(3000 * s) + 10))
         put("coercion.decisions", rng.randint(0, int(150 * s) + 2))
-        digits = rng.choice([0, 1, 2, 2, 4, 5])
-        amount = Decimal(rng.randint(0, int(200000 * s) + 100)) / (10 ** digits)
-        put("fees.amount_wan_yuan", None, f"{amount:.{digits}f}" if digits else str(int(amount)))
+        rng.choice([0, 1, 2, 2, 4, 5]), rng.randint(0, int(200000 * s) + 100)  # draws kept (other figures stay)
+        put("fees.amount_wan_yuan", None, _fees_wan_yuan(spec))
     else:
         def change(key, lo, hi):
             c = rng.randint(lo, hi)
@@ -443,7 +469,9 @@ def build(spec: Spec, changed: bool = False) -> Content:
     b.append(("p", rng.choice(MANAGEMENT)))
     b.append(("p", rng.choice(PLATFORM)))
     b.append(("p", f"（五）监督保障情况。将政务公开工作纳入年度绩效考核，组织开展政务公开业务培训{rng.randint(1, 9)}次。"
-                   + _review_sentence(n["reviews"], n["lawsuits"])))
+                   + _review_sentence(n["reviews"], n["lawsuits"])
+                   + ("对行政复议中被纠错的案件逐件分析原因，举一反三，规范答复程序。"
+                      if f.rev.get("review.corrected") else "")))
     b.append(("h", "二、主动公开政府信息情况"))
     b.append(("table", TB.active_table(fmt, f.acells, spec.quirks)))
     b.append(("h", "三、收到和处理政府信息公开申请情况"))

@@ -33,6 +33,13 @@ DEPTS = ["发展和改革委员会", "教育局", "科学技术局", "工业和�
          "统计局", "医疗保障局", "林业局", "信访局", "城市管理局", "数据资源管理局", "行政审批局", "气象局"]
 DISTRICTS = ["城东区", "城西区", "江南区", "江北区", "湖滨区", "山前区", "高新区", "港口区", "新城区", "滨海区",
              "河西区", "河东区"]
+# Where each synthetic site stands: a real province and level, and a region code of that province's shape
+# whose city digits are 99 — no real division uses them, so a 示例 agency never borrows a real place's code.
+PLACES = {"trs": ("江苏省", "329900"), "hanweb": ("浙江省", "339901"), "trsdyn": ("福建省", "359901"),
+          "jsonapi": ("广东省", "449901"), "gbk": ("内蒙古自治区", "159901"), "hacked": ("河南省", "419901100"),
+          "robots": ("湖北省", "429900"), "hostile": ("四川省", "519900"), "antibot": ("陕西省", "619900")}
+# a misprint seen in real reports (例 → 列): the report prints it, the registry keeps it as an alias
+MISPRINTS = {"示例县人民政府": "示列县人民政府"}
 # quirks sprinkled over the extra reports of a larger portal (never planted failures)
 EXTRA_QUIRKS = ["br_headers", "signed_change", "amount_wan", "amount_yi", "prose_with_carried", "title_niandu",
                 "subtotals", "word_spans", "blank_cells", "fee_charged"]
@@ -141,6 +148,9 @@ class Site:
                                  rng.randint(0, 59), tzinfo=CST)
             docid = self.docid_base + idx * 37 + rng.randint(0, 30)
             quirks = frozenset(quirks)
+            registered = ""
+            if "misprinted_name" in quirks and agency in MISPRINTS:
+                registered, agency = agency, MISPRINTS[agency]
             fmt = fmt_for(year)
             layout = None if fmt == "legacy" else ("2019" if "hybrid" in quirks else fmt)
             if "title_niandu" in quirks:
@@ -149,7 +159,7 @@ class Site:
                 title = f"{year}年{agency}政府信息公开工作年度报告"
             else:
                 title = f"{agency}{year}年政府信息公开工作年度报告"
-            gov = agency == self.agency
+            gov = (registered or agency) == self.agency
             scale = (3.0 if self.level == "city" else 1.5) if gov else (0.3 if agency.endswith("镇人民政府") else 0.6)
             path = self.report_path(published, docid, idx)
             attachment_path = None
@@ -159,7 +169,7 @@ class Site:
                                 published=published, docid=docid, path=path, title=title,
                                 seed=f"{self.seed}:{self.key}:{idx}", quirks=quirks, plant=plant,
                                 attachment=attach, attachment_path=attachment_path, scale=scale,
-                                source=f"{agency}办公室" if gov else agency))
+                                source=f"{agency}办公室" if gov else agency, registered=registered))
         return specs
 
     def report_path(self, p: datetime, docid: int, idx: int) -> str:
@@ -231,10 +241,23 @@ class Site:
         return self.portal.base_url + path
 
     def site_rows(self) -> list[dict]:
-        return [{"agency": self.agency, "level": self.level, "region_code": "", "province": self.province,
+        province, code = PLACES.get(self.key, (self.province, ""))
+        aliases = ";".join(dict.fromkeys(s.agency for s in self.specs if s.registered == self.agency))
+        rows = [{"agency": self.agency, "level": self.level, "region_code": code, "province": province,
                  "portal_url": self.url(self.home), "column_url": self.url(self.column) if self.listed_column else "",
-                 "cms": self.cms, "aliases": "", "verified": "local",
+                 "cms": self.cms, "aliases": aliases, "verified": "local",
                  "notes": f"nianbao demo portal site '{self.key}': {self.notes}"}]
+        return rows
+
+    def department_rows(self) -> list[dict]:
+        """Registry rows of the departments publishing on this portal (no portal of their own), so every
+        synthetic agency has a province, a level and a region code."""
+        province, code = PLACES.get(self.key, (self.province, ""))
+        return [{"agency": agency, "level": "department", "region_code": code, "province": province,
+                 "portal_url": "", "column_url": "", "cms": "", "aliases": "", "verified": "local",
+                 "notes": f"nianbao demo portal: a department of {self.agency} (synthetic)"}
+                for agency in dict.fromkeys(s.registered or s.agency for s in self.specs
+                                            if (s.registered or s.agency) != self.agency)]
 
     notes = ""
 
@@ -247,6 +270,7 @@ class Site:
         c = C.figures(spec, self.changed(spec))     # figures only: the manifest never needs the text
         entry = {
             "url": self.url(spec.path), "path": spec.path, "title": spec.title, "agency": spec.agency,
+            "registered_agency": spec.registered or spec.agency,
             "year": spec.year, "format": spec.fmt, "applications_layout": spec.layout,
             "published": spec.published.strftime("%Y-%m-%d"),
             "attachments": [self.url(spec.attachment_path)] if spec.attachment_path else [],
@@ -440,8 +464,8 @@ class HanwebSite(Site):
     notes = "Hanweb jcms: first page inside <datastore>, later pages by POST to dataproxy.jsp"
 
     def plan(self):
-        return self.gov_years(quirks={2019: ("signed_change",), 2022: ("subtotals",), 2023: ("zero_applications",),
-                                      2024: ("title_year_first",)},
+        return self.gov_years(quirks={2019: ("signed_change",), 2020: ("misprinted_name",), 2022: ("subtotals",),
+                                      2023: ("zero_applications",), 2024: ("title_year_first",)},
                               plants={2021: "planted_row_total"}) + [
             ("示例县教育局", 2021, (), None, None), ("示例县教育局", 2022, ("br_headers",), None, None),
             ("示例县教育局", 2023, (), None, None), ("示例县卫生健康局", 2022, (), None, None),
