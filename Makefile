@@ -23,8 +23,16 @@ demo: install
 test: install
 	$(BIN)/python -m pytest -q
 
+# every benchmark script (bench/*.py but the shared timing helper); publish at a size that runs in minutes
+BENCH_REPORTS ?= 5000
 bench: install
-	$(BIN)/python bench/extract.py
+	set -e; for script in bench/*.py; do \
+	  case $$script in \
+	    bench/timing.py) ;; \
+	    bench/publish.py) echo "== $$script --reports $(BENCH_REPORTS)"; $(BIN)/python $$script --reports $(BENCH_REPORTS) ;; \
+	    *) echo "== $$script"; $(BIN)/python $$script ;; \
+	  esac; \
+	done
 
 clean:
 	rm -rf $(VENV) data build *.egg-info .pytest_cache

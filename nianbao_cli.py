@@ -152,15 +152,14 @@ def _wide(text: str) -> int:
 
 def _record(command: str, args) -> dict | None:
     """Read, clean and extract one file; print a one-line error (never a traceback) when impossible."""
-    from pipelines.parse import clean_and_extract
+    from pipelines.ingest import parse
 
     path = Path(args.path)
     if not path.is_file():
         print(f"nianbao {command}: {path}: no such file", file=sys.stderr)
         return None
-    try:
-        return clean_and_extract(path.read_bytes(), filename=str(path), url=args.url,
-                                 registry_hosts=_registry_hosts())
+    try:  # parse never raises: a page it cannot read is a record that says why
+        return parse(path.read_bytes(), filename=str(path), url=args.url, registry_hosts=_registry_hosts())
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback
         print(f"nianbao {command}: {path}: cannot read: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
         return {"outcome": "error"}
@@ -183,11 +182,15 @@ def cmd_extract(args) -> int:
         return 2
     if "format" not in rec:
         return 1
-    if args.json:
-        json.dump(rec, sys.stdout, ensure_ascii=False, indent=2)
-        sys.stdout.write("\n")
-    else:
-        print(format_record(rec, color=sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
+    try:
+        text = (json.dumps(rec, ensure_ascii=False, indent=2) if args.json
+                else format_record(rec, color=sys.stdout.isatty() and not os.environ.get("NO_COLOR")))
+    except Exception as exc:  # noqa: BLE001 - e.g. a figure too long to print: the record says so
+        from pipelines.models import error_record
+
+        rec = error_record(f"cannot print the record: {type(exc).__name__}: {exc}", rec.get("source"))
+        text = json.dumps(rec, ensure_ascii=False, indent=2) if args.json else format_record(rec)
+    print(text)
     if rec.get("outcome") == "error":
         print(f"nianbao extract: {path}: {rec.get('detail')}", file=sys.stderr)
         return 1
@@ -242,25 +245,36 @@ def _progress(quiet: bool):
     return show
 
 
+def _workers() -> int:
+    """Extraction worker processes for ingest and reparse (each page under a time and memory limit);
+    NIANBAO_EXTRACT_WORKERS=0 parses in this process, without limits."""
+    return int(os.environ.get("NIANBAO_EXTRACT_WORKERS", "1"))
+
+
 def cmd_ingest(args) -> int:
-    from pipelines.ingest import ingest_paths
+    from pipelines.ingest import files_under, ingest_paths
+    from pipelines.lock import writer_lock
     from pipelines.schema import open_db
 
     try:
-        db = open_db(args.db)
-        counts = ingest_paths(db, args.paths, progress=_progress(args.quiet))
+        files_under(args.paths)
     except FileNotFoundError as exc:
         print(f"nianbao ingest: {exc}: no such file or folder", file=sys.stderr)
         return 2
+    with writer_lock(args.db, wait=not args.no_wait):
+        db = open_db(args.db)
+        counts = ingest_paths(db, args.paths, progress=_progress(args.quiet), workers=_workers())
     print("ingested: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + f" → {args.db}")
     return 0
 
 
 def cmd_reparse(args) -> int:
     from pipelines.ingest import reparse
+    from pipelines.lock import writer_lock
     from pipelines.schema import open_db
 
-    counts = reparse(open_db(args.db), progress=_progress(args.quiet))
+    with writer_lock(args.db, wait=not args.no_wait):
+        counts = reparse(open_db(args.db), progress=_progress(args.quiet), workers=_workers())
     print("reparsed: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return 0
 
@@ -277,12 +291,22 @@ def _datasette(argv: list[str]) -> int:
 
 
 def cmd_serve(args) -> int:
+    from pipelines.lock import DatabaseBusy, ready_to_serve
     from pipelines.publish import serve_args
 
     if not Path(args.db).is_file():
         print(f"nianbao serve: {args.db}: no such database (build it with nianbao ingest or nianbao demo)",
               file=sys.stderr)
         return 2
+    try:
+        note = ready_to_serve(args.db)
+    except DatabaseBusy as exc:
+        print(f"nianbao serve: {exc}", file=sys.stderr)
+        return 2
+    if note:
+        print(f"nianbao serve: {note}", file=sys.stderr)
+    if getattr(args, "get", None):
+        return _datasette(serve_args(args.db, host=args.host, port=args.port) + ["--get", args.get])
     print(f"serving {args.db} at http://{args.host}:{args.port}/", file=sys.stderr)
     return _datasette(serve_args(args.db, host=args.host, port=args.port))
 
@@ -296,6 +320,7 @@ def cmd_demo(args) -> int:
     from crawler.run import write_sites_csv
     from demo.portal import DemoPortal
     from pipelines.ingest import ingest_paths
+    from pipelines.lock import writer_lock
     from pipelines.schema import open_db
     from pipelines.writers import load_registry
 
@@ -322,8 +347,9 @@ def cmd_demo(args) -> int:
                 return crawl.returncode
     finally:
         portal.stop()
-    db = open_db(str(db_path))
-    counts = ingest_paths(db, [str(root / "demo" / "reports")], progress=_progress(args.quiet))
+    with writer_lock(db_path):
+        db = open_db(str(db_path))
+        counts = ingest_paths(db, [str(root / "demo" / "reports")], progress=_progress(args.quiet), workers=_workers())
     reports = db.execute("SELECT count(*) FROM report_summary").fetchone()[0]
     print(f"demo database: {reports} published reports (crawl + {sum(counts.values())} bundled real documents) "
           f"→ {db_path}")
@@ -379,15 +405,17 @@ def cmd_crawl(args) -> int:
         from crawler.registry import registry_hosts as hosts_of
 
         hosts = hosts | hosts_of(Path(args.sites_file))
-    run_id = crawl(args.db, sites, jobdir=args.jobdir, overrides=overrides, hosts=hosts)
+    from pipelines.lock import writer_lock
     from pipelines.schema import open_db
 
-    db = open_db(args.db)
+    with writer_lock(args.db, wait=not args.no_wait):
+        db = open_db(args.db)  # once for the whole crawl (crawler/state.py holds it)
+        run_id = crawl(db, sites, jobdir=args.jobdir, overrides=overrides, hosts=hosts)
     run = db["crawl_runs"].get(run_id)
     print(f"crawl run {run_id}: {run['finish_reason']}; fetched {run['pages_fetched']}, new {run['reports_new']}, "
           f"changed {run['reports_changed']}, unchanged {run['unchanged']}, not modified {run['not_modified']}, "
           f"blocked {run['blocked']}, errors {run['errors']}, off-domain {run['off_domain']}, robots {run['robots']}")
-    silent = silent_sites(args.db, run_id)
+    silent = silent_sites(db, run_id)
     if silent:
         print("nianbao crawl: sites that used to yield reports yielded none: " + ", ".join(silent), file=sys.stderr)
         return 3
@@ -442,10 +470,12 @@ def build_parser() -> argparse.ArgumentParser:
     i.add_argument("paths", nargs="+")
     i.add_argument("--db", required=True)
     i.add_argument("--quiet", action="store_true")
+    i.add_argument("--no-wait", action="store_true", help="refuse (exit 2) instead of waiting when another writer holds DB")
     i.set_defaults(func=cmd_ingest)
     r = sub.add_parser("reparse", help="rebuild every record from the archived bytes (no recrawling)")
     r.add_argument("--db", required=True)
     r.add_argument("--quiet", action="store_true")
+    r.add_argument("--no-wait", action="store_true", help="refuse (exit 2) instead of waiting when another writer holds DB")
     r.set_defaults(func=cmd_reparse)
     cr = sub.add_parser("crawl", help="crawl the registry's portals into the database")
     cr.add_argument("--db", required=True)
@@ -457,6 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--log-level", default="WARNING")
     cr.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a Scrapy setting (VALUE parsed as JSON when it can be), e.g. --set DOWNLOAD_DELAY=2")
+    cr.add_argument("--no-wait", action="store_true", help="refuse (exit 2) instead of waiting when another writer holds DB")
     cr.set_defaults(func=cmd_crawl)
     dp = sub.add_parser("demo-portal", help="serve the offline demo portal on 127.0.0.1 until Ctrl-C")
     dp.add_argument("--port", type=int, default=8700)
@@ -476,6 +507,8 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--host", default="127.0.0.1")
         sp.add_argument("--port", type=int, default=8001)
         sp.add_argument("--quiet", action="store_true")
+        if name == "serve":
+            sp.add_argument("--get", metavar="PATH", help="answer one request (e.g. /db/reports.json) and exit")
         if name == "demo":
             sp.add_argument("--no-serve", action="store_true", help="build the database only")
             sp.add_argument("--size", type=int, default=1, help="scale of the generated portal")
@@ -484,11 +517,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from pipelines.lock import DatabaseBusy
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
     except KeyboardInterrupt:
         return 130
+    except DatabaseBusy as exc:
+        print(f"nianbao {args.command}: {exc}", file=sys.stderr)
+        return 2
     except BrokenPipeError:
         return 0
 

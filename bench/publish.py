@@ -12,7 +12,7 @@ tables whose figures are mostly small with a long tail, that add up except for a
 not, some blank and unparsed cells, figures stated in sentences, spam findings on a few pages, quarantined
 mirror pages, second sources, corrected re-publications, listing pages that are not reports, and a body text
 of a few KB built from the real reports' own sentences with the place names swapped. Checks come from the
-real `extract.checks` code. Every page goes through `pipelines.writers.store_page` (archiving the page's
+real `extract.checks` code. Every page goes through `pipelines.ingest.archive` and `store` (archiving the page's
 bytes: the report rendered as a small HTML page) and `store_record`, in transactions of --batch records.
 
 One fictional agency publishes at most 13 reports (2013–2025) and a report is one agency and year, so
@@ -56,8 +56,9 @@ import numpy as np  # noqa: E402
 from extract import formats as F  # noqa: E402
 from extract.checks import prose_checks, table_checks  # noqa: E402
 from extract.normalize import to_simplified  # noqa: E402
-from pipelines import schema  # noqa: E402
+from pipelines import ingest, schema  # noqa: E402
 from pipelines import writers as S  # noqa: E402
+from pipelines.models import FetchedResponse  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results"
 SHARED = ROOT.parent / "shared"
@@ -785,9 +786,11 @@ def build(args) -> dict:
         ts = time.perf_counter()
         def one(kind, data, rec, url, fetched_at, ctype):
             nonlocal pages
-            page_id = S.store_page(db, source=url, data=data, url=url, fetched_at=fetched_at, http_status=200,
-                                   content_type=ctype, site=rec.pop("_site", None))
-            _rid, status = S.store_record(db, rec, page_id, url, fetched_at)
+            # the crawler's own path: pipelines/ingest.py archive → (the record, generated here) → store
+            page_id = ingest.archive(db, FetchedResponse(url=url, kind="report", site=rec.pop("_site", None),
+                                                         status=200, body=data, content_type=ctype,
+                                                         fetched_at=fetched_at))
+            _rid, status = ingest.store(db, rec, page_id, url, fetched_at)
             statuses[f"{kind}:{status}"] += 1
             pages += 1
 

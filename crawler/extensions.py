@@ -10,7 +10,6 @@ import time
 from scrapy import signals
 from twisted.internet import task
 
-from pipelines.schema import open_db
 from pipelines.writers import now
 
 OUTCOME_COLUMNS = ("new", "changed", "unchanged", "linked", "not_modified", "blocked", "error", "off_domain",
@@ -29,18 +28,16 @@ class CrawlRunRecorder:
         return cls(crawler)
 
     def opened(self, spider):
-        db = open_db(self.crawler.settings.get("NIANBAO_DB"))
+        db = spider.crawl_state.db
         with db.conn:
             self.run_id = db["crawl_runs"].insert({
                 "started_at": now(), "sites": json.dumps([s["agency"] for s in spider.sites], ensure_ascii=False),
             }).last_pk
-        spider.run_id = self.run_id
-        db.conn.close()
+        spider.crawl_state.run_id = self.run_id
 
     def closed(self, spider, reason):
-        store = getattr(self.crawler, "nianbao_store", None)
-        stats = store.stats if store else {}
-        db = open_db(self.crawler.settings.get("NIANBAO_DB"))
+        stats = spider.crawl_state.counts
+        db = spider.crawl_state.db
         removed = self.mark_vanished(db, spider) if reason == "finished" else {}
         per_site = {}
         with db.conn:
@@ -65,7 +62,6 @@ class CrawlRunRecorder:
                 "off_domain": total["off_domain"], "robots": total["robots"],
                 "per_site": json.dumps(per_site, ensure_ascii=False),
             })
-        db.conn.close()
 
 
     @staticmethod
@@ -111,10 +107,10 @@ class ProgressDisplay:
             self.loop.start(self.interval, now=False)
 
     def show(self):
-        store = getattr(self.crawler, "nianbao_store", None)
-        if not store:
+        spider = self.crawler.spider
+        if spider is None:
             return
-        total = {k: sum(c.get(k, 0) for c in store.stats.values()) for k in ("fetched", *OUTCOME_COLUMNS)}
+        total = spider.crawl_state.total("fetched", *OUTCOME_COLUMNS)
         pending = len(self.crawler.engine.slot.scheduler) if self.crawler.engine and self.crawler.engine.slot else 0
         line = (f"[{time.monotonic() - self.t0:6.0f}s] fetched {total['fetched']}  new {total['new']}  "
                 f"changed {total['changed']}  unchanged {total['unchanged'] + total['not_modified']}  "

@@ -1,92 +1,105 @@
-"""The crawl's item pipeline: every fetched response goes through the very same code as `nianbao ingest`
-(pipelines/ingest.py: archive raw bytes first → decode → chrome → spam → extract → store)."""
+"""The crawl's item pipeline: every fetched response goes through pipelines/ingest.py, the same
+archive → parse → store as `nianbao ingest` and `nianbao reparse`."""
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from pipelines.clones import attribute
-from pipelines.parse import clean_and_extract
-from pipelines.schema import open_db
-from pipelines.writers import bulk_writes, now, store_page, store_record
+from pipelines.ingest import Parser, archive, store
+from pipelines.models import FetchedResponse, FetchOutcome
+from pipelines.writers import bulk_writes, now
+
+
+def fetched_from_item(item: dict) -> FetchedResponse:
+    """The spider's item (a dict, as Scrapy passes it) as the typed value the ingest steps take."""
+    outcome = item.get("outcome") or "ok"
+    return FetchedResponse(
+        url=item["url"], kind=item["kind"], site=item.get("site") or "", status=item.get("status"),
+        body=item.get("body") or b"", fetch_outcome=FetchOutcome(outcome), detail=item.get("detail") or "",
+        content_type=item.get("content_type"), etag=item.get("etag"), last_modified=item.get("last_modified"),
+        fetched_at=item.get("fetched_at") or now(), run_id=item.get("run_id"), http=item.get("http"))
 
 
 class StorePipeline:
-    """Writes pages, archive, reports and findings; counts outcomes per site for `crawl_runs`.
+    """Writes pages, archive, reports and findings; counts outcomes per site (the crawl state's `counts`).
 
-    The raw bytes are archived first, here in the crawl process; cleaning and extraction (the CPU-heavy
-    part: a PDF takes ~0.3 s) run in a worker process so the downloads go on meanwhile; the record comes
-    back and is stored here, one page per transaction. `NIANBAO_EXTRACT_WORKERS = 0` extracts inline."""
+    The raw bytes are archived first, here in the crawl process; parsing (the CPU-heavy part: a PDF takes
+    ~0.3 s) runs in a worker process under a time and a memory limit (pipelines/worker.py) so the downloads
+    go on meanwhile; the record comes back and is stored here, one page per savepoint, committed in batches.
+    `NIANBAO_EXTRACT_WORKERS = 0` parses inline (no limits)."""
 
-    def __init__(self, db_path: str, crawler=None, workers: int = 1):
-        self.db_path = db_path
+    def __init__(self, crawler, workers: int = 1):
         self.crawler = crawler
         self.workers = workers
-        self.pool = None
-        self.db = None
-        self.stats: dict[str, Counter] = defaultdict(Counter)
+        self.parser: Parser | None = None
+        self.threads: ThreadPoolExecutor | None = None
         self.uncommitted = 0
         self.last_commit = 0.0
 
     @classmethod
     def from_crawler(cls, crawler):
-        obj = cls(crawler.settings.get("NIANBAO_DB"), crawler, crawler.settings.getint("NIANBAO_EXTRACT_WORKERS", 1))
-        crawler.nianbao_store = obj
-        return obj
+        return cls(crawler, crawler.settings.getint("NIANBAO_EXTRACT_WORKERS", 1))
+
+    @property
+    def crawl_state(self):
+        return self.crawler.spider.crawl_state
+
+    @property
+    def db(self):
+        return self.crawl_state.db
 
     def open_spider(self):
-        self.db = open_db(self.db_path)
         self._writes = bulk_writes(self.db)
         self._writes.__enter__()
-        if self.workers > 0:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+        self.parser = Parser(self.workers, **self._limits())
+        # one waiting thread per worker: a page waits for its worker off the reactor thread
+        self.threads = ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="nianbao-parse")
 
-            self.pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+    def _limits(self) -> dict:
+        s = self.crawler.settings
+        out = {}
+        if s.get("NIANBAO_PAGE_TIME_LIMIT"):
+            out["time_limit"] = s.getfloat("NIANBAO_PAGE_TIME_LIMIT")
+        if s.get("NIANBAO_PAGE_MEMORY_MB"):
+            out["memory_mb"] = s.getint("NIANBAO_PAGE_MEMORY_MB")
+        return out if self.workers > 0 else {}
 
     def close_spider(self):
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=False)
-        if self.db is not None:
-            self._writes.__exit__(None, None, None)
+        if self.threads is not None:
+            self.threads.shutdown(wait=True)
+        if self.parser is not None:
+            self.parser.close()
+        self._writes.__exit__(None, None, None)
 
     async def process_item(self, item):
-        site = item.get("site") or ""
-        kind = item["kind"]
-        outcome = item.get("outcome") or "ok"
-        fetched_at = item.get("fetched_at") or now()
-        self.stats[site]["fetched"] += 1 if item.get("status") else 0
-        if outcome != "ok" or kind == "listing":
+        fetched = fetched_from_item(item)
+        counts = self.crawl_state.counts[fetched.site]
+        counts["fetched"] += 1 if fetched.status else 0
+        if not fetched.parseable:
             with self.page():
-                store_page(self.db, source=item["url"], data=item.get("body") or b"", url=item["url"],
-                           fetched_at=fetched_at, http_status=item.get("status"),
-                           outcome=outcome if outcome != "ok" else "listing", detail=item.get("detail") or "",
-                           content_type=item.get("content_type"), crawl_run_id=item.get("run_id"), site=site,
-                           etag=item.get("etag"), last_modified=item.get("last_modified"), http=item.get("http"))
-                if outcome == "not_modified":
+                archive(self.db, fetched)
+                if fetched.fetch_outcome == FetchOutcome.NOT_MODIFIED:
                     self.db.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id IN "
                                     "(SELECT report_id FROM pages WHERE source = ? AND report_id IS NOT NULL)",
-                                    [fetched_at, item["url"]])
-            self.stats[site][outcome if outcome != "ok" else "listing"] += 1
+                                    [fetched.fetched_at, fetched.url])
+            counts["listing" if fetched.fetch_outcome == FetchOutcome.OK else str(fetched.fetch_outcome)] += 1
             return item
-        hosts = self.crawler.spider.government_hosts   # a watched copy's host is fetched, but is no agency's
         with self.page():  # archive before anything parses the bytes
-            page_id = store_page(self.db, source=item["url"], data=item["body"], url=item["url"], fetched_at=fetched_at,
-                                 http_status=item.get("status"), content_type=item.get("content_type"),
-                                 crawl_run_id=item.get("run_id"), site=site, etag=item.get("etag"),
-                                 last_modified=item.get("last_modified"), http=item.get("http"))
-        record = await self._extract(item["body"], item["url"], item.get("content_type"), hosts)
-        attribute(record, item["url"], self.crawler.spider.sites)   # a copy: of which crawled site?
+            page_id = archive(self.db, fetched)
+        record = await self._parse(fetched)
+        attribute(record, fetched.url, self.crawl_state.sites)   # a copy: of which crawled site?
         with self.page():
-            report_id, status = store_record(self.db, record, page_id, item["url"], fetched_at)
-        self.stats[site][status] += 1
+            report_id, status = store(self.db, record, page_id, fetched.url, fetched.fetched_at)
+        counts[status] += 1
         if report_id:
-            self.stats[site]["reports"] += 1
-            if item.get("etag") or item.get("last_modified"):
+            counts["reports"] += 1
+            if fetched.etag or fetched.last_modified:
                 # a later request for the same URL in this run (a resumed queue) is conditional too
-                self.crawler.spider.validators[item["url"]] = (item.get("etag"), item.get("last_modified"))
+                self.crawl_state.validators[fetched.url] = (fetched.etag, fetched.last_modified)
         return item
 
     @contextmanager
@@ -109,11 +122,10 @@ class StorePipeline:
             conn.commit()
             self.uncommitted, self.last_commit = 0, time.monotonic()
 
-    async def _extract(self, body: bytes, url: str, content_type: str | None, hosts) -> dict:
-        if self.pool is None:
-            return clean_and_extract(body, filename=url, url=url, content_type=content_type, registry_hosts=hosts)
-        import asyncio
-
-        future = self.pool.submit(clean_and_extract, body, filename=url, url=url, content_type=content_type,
-                                  registry_hosts=frozenset(hosts))
-        return await asyncio.wrap_future(future)
+    async def _parse(self, fetched: FetchedResponse) -> dict:
+        kwargs = dict(filename=fetched.url, url=fetched.url, content_type=fetched.content_type,
+                      registry_hosts=frozenset(self.crawl_state.government_hosts))
+        if self.parser.pool is None:
+            return self.parser(fetched.body, **kwargs)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.threads, lambda: self.parser(fetched.body, **kwargs))

@@ -16,7 +16,6 @@ from scrapy.crawler import CrawlerProcess
 from scrapy.settings import Settings
 
 from crawler.registry import load_sites, registry_hosts
-from pipelines.schema import open_db
 
 
 def load_site_rows(sites_file: str | None, names: list[str] | None) -> list[dict]:
@@ -34,46 +33,41 @@ def load_site_rows(sites_file: str | None, names: list[str] | None) -> list[dict
     return rows
 
 
-def validators(db_path: str) -> dict[str, tuple[str | None, str | None]]:
+def validators(db) -> dict[str, tuple[str | None, str | None]]:
     """url → (ETag, Last-Modified) of the newest archived copy that was a report or attachment."""
-    db = open_db(db_path)
     rows = db.execute(
         "SELECT url, etag, last_modified FROM pages WHERE url IS NOT NULL AND report_id IS NOT NULL "
         "AND (etag IS NOT NULL OR last_modified IS NOT NULL) ORDER BY fetched_at").fetchall()
-    db.conn.close()
     return {url: (etag, lm) for url, etag, lm in rows}
 
 
-def crawl(db_path: str, sites: list[dict], jobdir: str | None = None, overrides: dict | None = None,
+def crawl(db, sites: list[dict], jobdir: str | None = None, overrides: dict | None = None,
           hosts=frozenset()) -> int:
-    """Run the crawl; returns the crawl_runs id."""
+    """Run the crawl into `db` (opened once by the caller, who holds the writer lock); returns the
+    crawl_runs id."""
     from crawler import settings as defaults
     from crawler.spiders.reports import ReportsSpider
+    from crawler.state import CrawlState
+    from pipelines.ingest import reparse
 
     settings = Settings()
     settings.setmodule(defaults, priority="project")
-    settings.set("NIANBAO_DB", db_path, priority="cmdline")
     if jobdir:
         discard_unclean_queue(jobdir)
         settings.set("JOBDIR", jobdir, priority="cmdline")
     for k, v in (overrides or {}).items():
         settings.set(k, v, priority="cmdline")
-    db = open_db(db_path)  # schema first, outside the reactor
-    from pipelines.ingest import reparse
-
-    reparse(db, only_pending=True)  # finish pages a killed crawl archived but never parsed
-    db.conn.close()
+    # finish pages a killed crawl archived but never parsed (in a worker: they may be what killed it)
+    reparse(db, only_pending=True, workers=settings.getint("NIANBAO_EXTRACT_WORKERS", 1))
+    state = CrawlState(db, [dict(s) for s in sites], frozenset(hosts or registry_hosts()), validators(db))
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(ReportsSpider)
-    process.crawl(crawler, sites=sites, registry_hosts=hosts or registry_hosts(), validators=validators(db_path))
+    process.crawl(crawler, crawl_state=state)
     process.start()
     finished = crawler.stats.get_value("finish_reason") == "finished"
     if jobdir and finished:
         shutil.rmtree(jobdir, ignore_errors=True)
-    db = open_db(db_path)
-    run_id = db.execute("SELECT max(id) FROM crawl_runs").fetchone()[0]
-    db.conn.close()
-    return run_id
+    return db.execute("SELECT max(id) FROM crawl_runs").fetchone()[0]
 
 
 def discard_unclean_queue(jobdir: str) -> bool:
@@ -90,15 +84,13 @@ def discard_unclean_queue(jobdir: str) -> bool:
     return False
 
 
-def silent_sites(db_path: str, run_id: int) -> list[str]:
+def silent_sites(db, run_id: int) -> list[str]:
     """Sites that yielded reports in an earlier run and none in this one (a changed portal, a block)."""
-    db = open_db(db_path)
     rows = db.execute("""
         SELECT s.site FROM crawl_run_sites s
         WHERE s.run_id = ? AND s.reports_found = 0
           AND EXISTS (SELECT 1 FROM crawl_run_sites p WHERE p.site = s.site AND p.run_id < ? AND p.reports_found > 0)
     """, [run_id, run_id]).fetchall()
-    db.conn.close()
     return [r[0] for r in rows]
 
 

@@ -26,13 +26,11 @@ FROM clone_pages c
 GROUP BY c.clone_host, c.copied_agency"""
 
 
-def ensure_tables(db: sqlite_utils.Database) -> None:
+def create_table(db: sqlite_utils.Database) -> None:
+    """The table (schema migration 0005; the view and its index are pipelines/schema.py's derived objects)."""
     db["clone_pages"].create({"page_id": str, "clone_host": str, "url": str, "copied_agency": str,
                               "copied_host": str, "copied_column": str, "matched_by": str, "mirror_type": str,
                               "reason": str, "found_at": str, "last_seen": str}, pk="page_id", if_not_exists=True)
-    db["clone_pages"].create_index(["clone_host"], if_not_exists=True)
-    db.execute("DROP VIEW IF EXISTS clone_sites")
-    db.execute("CREATE VIEW clone_sites AS" + CLONE_SITES_VIEW)
 
 
 @functools.lru_cache(maxsize=1)

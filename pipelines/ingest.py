@@ -1,18 +1,26 @@
-"""Ingest local files, or re-parse the archive: the same steps as a crawl, without the network.
+"""archive → parse → store: the one path from fetched or local bytes to rows.
 
-archive (raw bytes first) → decode → chrome → spam → extract → store. The crawler's store pipeline
-calls `ingest_bytes` too, so a page gives the same rows however it arrived.
+The crawler's item pipeline, `nianbao ingest`, `nianbao reparse` and the benchmarks all call these three:
+
+* `archive(db, fetched)` stores the raw bytes and the page row first (parse outcome `pending`);
+* `parse(data, …)` is pure (bytes in, record out, no database): it runs in a worker process
+  (pipelines/worker.py) under a time and a memory limit, or inline;
+* `store(db, record, page_id, …)` writes the record's rows, all or nothing.
+
+Each page is isolated: whatever one page raises, exceeds or breaks becomes that page's recorded outcome
+(`parse_outcome = error` and the reason in `detail`), and the batch goes on.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import nullcontext
 from pathlib import Path
 
 import sqlite_utils
 
-from pipelines.parse import clean_and_extract
-from pipelines.writers import bulk_writes, load_registry, store_page, store_record
+from pipelines.models import FetchedResponse, FetchOutcome, Record, error_record
+from pipelines.writers import bulk_writes, load_registry, record_parse_failure, savepoint, store_page, store_record
 
 SUFFIXES = {".html", ".htm", ".shtml", ".txt", ".md", ".pdf", ".docx", ".doc", ".wps", ".xls", ".xlsx", ".et",
             ".jpg", ".jpeg", ".png"}
@@ -24,21 +32,83 @@ def registry() -> tuple[list[dict], frozenset]:
     return load_sites(), registry_hosts()
 
 
+# ── the three steps ─────────────────────────────────────────────────────────────────────────────
+
+def archive(db: sqlite_utils.Database, fetched: FetchedResponse, *, source: str | None = None,
+            path: str | None = None) -> str:
+    """The raw bytes and the page row, before anything parses them; returns the page id."""
+    return store_page(db, source=source or fetched.url, data=fetched.body, url=fetched.url or None,
+                      path=path, fetched_at=fetched.fetched_at, http_status=fetched.status,
+                      fetch_outcome=fetched.fetch_outcome, listing=fetched.kind in ("listing", "portal"),
+                      detail=fetched.detail, content_type=fetched.content_type, crawl_run_id=fetched.run_id,
+                      site=fetched.site, etag=fetched.etag, last_modified=fetched.last_modified, http=fetched.http)
+
+
+def parse(data: bytes, *, filename: str | None = None, url: str | None = None, content_type: str | None = None,
+          registry_hosts=frozenset()) -> Record:
+    """decode → chrome → spam → extract (pipelines/parse.py); never raises."""
+    from pipelines.parse import clean_and_extract
+
+    try:
+        return clean_and_extract(data, filename=filename, url=url, content_type=content_type,
+                                 registry_hosts=registry_hosts)
+    except Exception as exc:  # noqa: BLE001 - a hostile page becomes a record that says why
+        return error_record(f"cannot parse: {type(exc).__name__}: {exc}")
+
+
+def store(db: sqlite_utils.Database, record: Record, page_id: str, source: str,
+          seen_at: str | None = None) -> tuple[str | None, str]:
+    """(report revision id, status); a record the store cannot write (a figure SQLite cannot hold …) leaves
+    only its page row, with parse outcome `error` and the reason."""
+    try:
+        with savepoint(db, "store_page_record"):
+            return store_record(db, record, page_id, source, seen_at)
+    except Exception as exc:  # noqa: BLE001 - one page's failure is that page's outcome
+        record_parse_failure(db, page_id, f"cannot store: {type(exc).__name__}: {exc}")
+        return None, "error"
+
+
+class Parser:
+    """Where `parse` runs: inline (workers=0), or in a ParsePool under time and memory limits."""
+
+    def __init__(self, workers: int = 0, **limits):
+        self.pool = None
+        if workers > 0:
+            from pipelines.worker import ParsePool
+
+            self.pool = ParsePool(workers, **limits)
+
+    def __call__(self, data: bytes, **kwargs) -> Record:
+        return self.pool.parse(data, **kwargs) if self.pool else parse(data, **kwargs)
+
+    def close(self) -> None:
+        if self.pool:
+            self.pool.close()
+
+    def __enter__(self) -> Parser:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
 def ingest_bytes(db: sqlite_utils.Database, data: bytes, *, source: str, url: str | None = None,
                  path: str | None = None, content_type: str | None = None, fetched_at: str | None = None,
                  http_status: int | None = None, crawl_run_id: int | None = None, site: str | None = None,
-                 registry_hosts=frozenset(), etag: str | None = None,
-                 last_modified: str | None = None) -> tuple[str, str | None, str]:
-    """(page id, report revision id, status). Never raises for bad input: a page that cannot be
-    decoded, cleaned or parsed is stored with the outcome that says why."""
-    page_id = store_page(db, source=source, data=data, url=url, path=path, fetched_at=fetched_at,
-                         http_status=http_status, content_type=content_type, crawl_run_id=crawl_run_id, site=site,
-                         etag=etag, last_modified=last_modified)
-    record = clean_and_extract(data, filename=path or url, url=url, content_type=content_type,
-                               registry_hosts=registry_hosts)
-    report_id, status = store_record(db, record, page_id, source, fetched_at)
+                 registry_hosts=frozenset(), etag: str | None = None, last_modified: str | None = None,
+                 parser=parse) -> tuple[str, str | None, str]:
+    """(page id, report revision id, status): archive → parse → store for one page. Never raises for bad
+    input: a page that cannot be decoded, cleaned, parsed or stored is kept with the outcome that says why."""
+    fetched = FetchedResponse(url=url or "", kind="report", site=site, status=http_status, body=data,
+                              content_type=content_type, etag=etag, last_modified=last_modified,
+                              fetched_at=fetched_at, run_id=crawl_run_id)
+    page_id = archive(db, fetched, source=source, path=path)
+    record = parser(data, filename=path or url, url=url, content_type=content_type, registry_hosts=registry_hosts)
+    report_id, status = store(db, record, page_id, source, fetched_at)
     return page_id, report_id, status
 
+
+# ── batches ─────────────────────────────────────────────────────────────────────────────────────
 
 def files_under(paths: list[str]) -> list[Path]:
     out: list[Path] = []
@@ -53,34 +123,48 @@ def files_under(paths: list[str]) -> list[Path]:
     return out
 
 
-def ingest_paths(db: sqlite_utils.Database, paths: list[str], progress=None) -> Counter:
+def ingest_paths(db: sqlite_utils.Database, paths: list[str], progress=None, workers: int = 0) -> Counter:
     sites, hosts = registry()
     files = files_under(paths)
     counts: Counter = Counter()
-    with bulk_writes(db):
+    with bulk_writes(db), Parser(workers) as parser:
         with db.conn:
             load_registry(db, sites)
         for f in files:
             with db.conn:  # one page, all or nothing
-                _, _, status = ingest_bytes(db, f.read_bytes(), source=str(f.resolve()), path=str(f),
-                                            registry_hosts=hosts)
+                try:
+                    data = f.read_bytes()
+                except OSError as exc:
+                    counts["unreadable"] += 1
+                    if progress:
+                        progress(f, f"unreadable: {exc}")
+                    continue
+                _, _, status = ingest_bytes(db, data, source=str(f.resolve()), path=str(f), registry_hosts=hosts,
+                                            parser=parser)
             counts[status] += 1
             if progress:
                 progress(f, status)
     return counts
 
 
-def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False) -> Counter:
-    """Rebuild every record from the archived bytes (after an extractor change), without recrawling.
+def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False, workers: int = 0,
+            parser=None) -> Counter:
+    """Parse again every page whose bytes were fetched whole (after an extractor change), without
+    recrawling — pages whose extraction failed included: those are the ones an extractor fix rescues.
     With only_pending, just the pages archived but never parsed (a crawl killed between the two)."""
     from pipelines.archive import ArchiveError, archived
 
     _, hosts = registry()
     counts: Counter = Counter()
-    where = " WHERE outcome = 'archived'" if only_pending else " WHERE outcome NOT IN ('listing', 'not_modified', " \
-        "'blocked', 'error', 'off_domain', 'robots')"
-    pages = list(db.execute("SELECT id, source, url, path, content_type, fetched_at, sha256 FROM pages" + where).fetchall())
-    with bulk_writes(db):
+    where = ("fetch_outcome = ? AND parse_outcome IS NOT NULL" if not only_pending
+             else "fetch_outcome = ? AND parse_outcome = 'pending'")
+    pages = list(db.execute("SELECT id, source, url, path, content_type, fetched_at, sha256 FROM pages WHERE "
+                            + where, [FetchOutcome.OK.value]).fetchall())
+    if not pages:
+        return counts
+    owned = parser is None
+    parser = parser or Parser(workers)
+    with bulk_writes(db), (parser if owned else nullcontext()):
         for page_id, source, url, path, ctype, fetched_at, digest in pages:
             try:
                 data = archived(db, digest)
@@ -96,10 +180,9 @@ def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False
             if data is None:
                 counts["missing_archive"] += 1
                 continue
+            record = parser(data, filename=path or url, url=url, content_type=ctype, registry_hosts=hosts)
             with db.conn:
-                record = clean_and_extract(data, filename=path or url, url=url, content_type=ctype,
-                                           registry_hosts=hosts)
-                _, status = store_record(db, record, page_id, source, fetched_at)
+                _, status = store(db, record, page_id, source, fetched_at)
             counts[status] += 1
             if progress:
                 progress(source, status)

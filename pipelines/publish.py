@@ -21,10 +21,10 @@ from pathlib import Path
 
 from datasette import hookimpl
 
-ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
-METADATA = ROOT / "datasette_metadata.json"
+# the top-level datasette_metadata.json: in the tree this is a symlink to it, in a wheel a copy (package data)
+METADATA = Path(__file__).with_name("datasette_metadata.json")
 METADATA_DB_KEY = "nianbao"  # the database key used inside datasette_metadata.json
 
 

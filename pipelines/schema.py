@@ -6,12 +6,16 @@ existing database upgrades it in place. `report_summary` is a materialised view 
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import sqlite_utils
+from sqlite_utils.migrations import Migrations
 
 from extract import formats as F
-from pipelines.clones import ensure_tables as clone_tables
+from pipelines.clones import CLONE_SITES_VIEW
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 TABLE_KEYS = {
     "active": [f"{r}.{c}" for fmt in ("2019", "2021") for r, cols in F.ACTIVE_COLUMNS[fmt].items() for c in cols],
     "applications": [f"{r}.{c}" for r in F.APPLICATION_LABELS for c in F.APPLICANT_COLUMNS]
@@ -37,19 +41,29 @@ def column(key: str) -> str:
     return key.replace(".", "__")
 
 
-def ensure_schema(db: sqlite_utils.Database) -> None:
-    """Create or upgrade every table, view and index (idempotent)."""
-    # a rollback journal, not WAL: the one .db file is always the whole database (downloads, immutable serving)
-    db.conn.execute("PRAGMA journal_mode = DELETE").fetchall()
+MIGRATIONS = Migrations("nianbao")
+
+
+def ensure_schema(db: sqlite_utils.Database) -> bool:
+    """Bring the database to this version: pending migrations in order, then the derived objects (wide
+    columns, indexes, views, the materialised summary) when their definitions changed. Returns whether
+    anything was changed. A database made by any earlier version upgrades in place."""
+    changed = bool(MIGRATIONS.pending(db))
+    MIGRATIONS.apply(db)
+    return _ensure_derived(db) or changed
+
+
+# ── migrations: append a new function for every change to a table; never edit an applied one ────────
+
+@MIGRATIONS(name="0001_tables")
+def tables_of_2026_11(db: sqlite_utils.Database) -> None:
+    """The tables as of 2026-11 (idempotent: databases built before migrations existed have them already,
+    perhaps without the columns the ifs add)."""
     # the raw bytes are in WARC files beside the database (pipelines/warc_archive.py); this is where
     db["archive"].create({"sha256": str, "size": int, "content_type": str, "decoded_text": str, "warc_file": str,
                           "warc_offset": int, "warc_length": int}, pk="sha256", if_not_exists=True)
     if "decoded_text" not in db["archive"].columns_dict:
         db["archive"].add_column("decoded_text", str)
-    if "data" in db["archive"].columns_dict:  # a database from before the WARC archive: its blobs move out
-        from pipelines.warc_archive import migrate_blobs
-
-        migrate_blobs(db.conn)
     db["agencies"].create({"id": str, "name": str, "region_code": str, "province": str, "level": str,
                            "portal_url": str, "in_registry": int, "aliases": str}, pk="id", if_not_exists=True)
     db["pages"].create({
@@ -88,18 +102,93 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
     # (its foreign key is declared here: sqlite-utils' table rewrite would turn NUMERIC into REAL)
     db.execute("""CREATE TABLE IF NOT EXISTS cells (report_id TEXT REFERENCES reports(id), table_name TEXT, key TEXT,
                   value NUMERIC, raw TEXT, unparsed INTEGER, PRIMARY KEY (report_id, table_name, key))""")
-    # how each cell was read (docs/record-extensions.md): source (html/pdf/text/docx/ocr…), OCR confidence,
-    # resolved_by (prose / all_readings_agree / identities), computed (a blank total filled with its sum)
-    have = {r[1] for r in db.execute("PRAGMA table_info(cells)").fetchall()}
-    for col, decl in (("source", "TEXT"), ("confidence", "REAL"), ("resolved_by", "TEXT"), ("computed", "INTEGER")):
-        if col not in have:
-            db.execute(f"ALTER TABLE cells ADD COLUMN {col} {decl}")
     db["checks"].create({"report_id": str, "rule": str, "key": str, "ok": int, "detail": str},
                         pk=("report_id", "rule", "key"), if_not_exists=True)
     db["spam_findings"].create({
         "id": str, "page_id": str, "report_id": str, "source": str, "kind": str, "text": str, "location": str,
         "action": str, "evidence": str, "reviewed": int, "found_at": str,
     }, pk="id", if_not_exists=True)
+    _wide_tables(db)
+    _foreign_keys(db)
+    if "reports_fts" not in db.table_names():
+        db.execute("CREATE VIRTUAL TABLE reports_fts USING fts5(title, search_text, tokenize='unicode61')")
+    db["nianbao_meta"].create({"key": str, "value": str}, pk="key", if_not_exists=True)
+
+
+@MIGRATIONS(name="0002_fetch_and_parse_outcomes")
+def fetch_and_parse_outcomes(db: sqlite_utils.Database) -> None:
+    """`pages.outcome` mixed how the fetch went and how the parse went (`error` meant either): two columns.
+    An old `error` row with a `kind` was a parse failure (only the parse step set `kind`)."""
+    for col in ("fetch_outcome", "parse_outcome"):
+        if col not in db["pages"].columns_dict:
+            db.execute(f"ALTER TABLE pages ADD COLUMN {col} TEXT")
+    db.execute("""UPDATE pages SET
+        fetch_outcome = CASE WHEN outcome IN ('not_modified', 'blocked', 'off_domain', 'robots') THEN outcome
+                             WHEN outcome = 'error' AND kind IS NULL THEN 'error' ELSE 'ok' END,
+        parse_outcome = CASE WHEN outcome IN ('not_modified', 'blocked', 'off_domain', 'robots', 'listing') THEN NULL
+                             WHEN outcome = 'error' AND kind IS NULL THEN NULL
+                             WHEN outcome = 'archived' THEN 'pending' ELSE outcome END""")
+
+
+@MIGRATIONS(name="0003_cell_reading")
+def cell_reading(db: sqlite_utils.Database) -> None:
+    """How each cell was read (docs/record-extensions.md): source (html/pdf/text/docx/ocr…), OCR confidence,
+    resolved_by (prose / all_readings_agree / identities), computed (a blank total filled with its sum)."""
+    have = {r[1] for r in db.execute("PRAGMA table_info(cells)").fetchall()}
+    for col, decl in (("source", "TEXT"), ("confidence", "REAL"), ("resolved_by", "TEXT"), ("computed", "INTEGER")):
+        if col not in have:
+            db.execute(f"ALTER TABLE cells ADD COLUMN {col} {decl}")
+
+
+@MIGRATIONS(name="0004_archive_to_warc", transactional=False)
+def archive_to_warc(db: sqlite_utils.Database) -> None:
+    """A database from before the WARC archive keeps its bytes in `archive.data`: they move out into WARC
+    files beside it, each read back and checked against its sha256 before the column is dropped (it commits
+    and VACUUMs as it goes, hence outside a transaction; resumable if interrupted)."""
+    if "data" in db["archive"].columns_dict:
+        from pipelines.warc_archive import migrate_blobs
+
+        migrate_blobs(db.conn)
+
+
+@MIGRATIONS(name="0005_clone_pages")
+def clone_pages(db: sqlite_utils.Database) -> None:
+    """Clone sites as a finding: one row per page quarantined for its host (pipelines/clones.py)."""
+    from pipelines.clones import create_table
+
+    create_table(db)
+
+
+# ── derived objects: rebuilt when their definitions change, not on every open ──────────────────────
+
+def _ensure_derived(db: sqlite_utils.Database) -> bool:
+    fingerprint = hashlib.sha1(json.dumps([TABLE_KEYS, INDEXES, SUMMARY_INDEXES, VIEWS, FOREIGN_KEYS],
+                                          sort_keys=True).encode()).hexdigest()[:16]
+    row = db.execute("SELECT value FROM nianbao_meta WHERE key = 'derived'").fetchone()
+    if row and row[0] == fingerprint and _derived_present(db):
+        return False
+    with db.atomic():
+        _wide_tables(db)
+        _foreign_keys(db)
+        _indexes(db)
+        _views(db)
+        db["nianbao_meta"].upsert({"key": "derived", "value": fingerprint}, pk="key")
+        db["nianbao_meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
+    return True
+
+
+def _derived_present(db: sqlite_utils.Database) -> bool:
+    """Every view, index and the summary table there (one look at sqlite_master): a database someone
+    edited by hand, or an old one, is repaired even when the definitions did not change."""
+    have = {(kind, name) for kind, name in db.execute("SELECT type, name FROM sqlite_master")}
+    wanted = {("view", v) for v in VIEWS} | {("table", "report_summary")}
+    wanted |= {("index", f"idx_{table}_{'_'.join(cols)}") for table, ixs in INDEXES.items() for cols in ixs}
+    wanted |= {("index", f"idx_report_summary_{'_'.join(cols)}") for cols in SUMMARY_INDEXES}
+    return wanted <= have
+
+
+def _wide_tables(db: sqlite_utils.Database) -> None:
+    """One NUMERIC column per canonical key (new keys in extract/formats.py become new columns)."""
     for table, keys in TABLE_KEYS.items():
         t = db[WIDE[table]]
         cols = [column(k) for k in keys]
@@ -110,13 +199,6 @@ def ensure_schema(db: sqlite_utils.Database) -> None:
             for c in cols:
                 if c not in t.columns_dict:
                     db.execute(f"ALTER TABLE [{WIDE[table]}] ADD COLUMN [{c}] NUMERIC")
-    _foreign_keys(db)
-    if "reports_fts" not in db.table_names():
-        db.execute("CREATE VIRTUAL TABLE reports_fts USING fts5(title, search_text, tokenize='unicode61')")
-    _indexes(db)
-    _views(db)
-    clone_tables(db)   # clone_pages, clone_sites (pipelines/clones.py)
-    db["nianbao_meta"].upsert({"key": "schema_version", "value": str(SCHEMA_VERSION)}, pk="key")
 
 
 FOREIGN_KEYS = [
@@ -136,9 +218,9 @@ def _foreign_keys(db: sqlite_utils.Database) -> None:
         db.add_foreign_keys(wanted)
 
 
-def _indexes(db: sqlite_utils.Database) -> None:
-    wanted = {
-        "pages": [["sha256"], ["report_id"], ["outcome"], ["source"], ["crawl_run_id"]],
+INDEXES = {
+        "pages": [["sha256"], ["report_id"], ["outcome"], ["source"], ["crawl_run_id"], ["fetch_outcome"],
+                  ["parse_outcome"]],
         "reports": [["report_key", "revision"], ["is_current", "year"], ["agency_id", "year"], ["year"],
                     ["is_current", "quarantined", "removed_at", "year"],
                     ["format"], ["quarantined"], ["record_hash"]],
@@ -147,16 +229,19 @@ def _indexes(db: sqlite_utils.Database) -> None:
         "spam_findings": [["report_id"], ["page_id"], ["kind"]],
         "agencies": [["province"], ["level"], ["name"]],
         "applications_wide": [["new_received__total"]],
-    }
-    for table, indexes in wanted.items():
+        "clone_pages": [["clone_host"]],
+}
+
+
+def _indexes(db: sqlite_utils.Database) -> None:
+    for table, indexes in INDEXES.items():
         existing = {tuple(ix.columns) for ix in db[table].indexes}
         for cols in indexes:
             if tuple(cols) not in existing:
                 db[table].create_index(cols, if_not_exists=True)
 
 
-def _views(db: sqlite_utils.Database) -> None:
-    views = {
+VIEWS = {
         "report_summary_live": """
 SELECT r.id AS report_id, r.agency, a.province, a.level, r.year, r.format, r.title, r.published,
        w.new_received__total AS new_requests, w.total__total AS processed,
@@ -193,8 +278,12 @@ WHERE cur.is_current = 1 AND cur.quarantined = 0
 SELECT s.*, CASE WHEN s.reviewed = 1 THEN '已核实 confirmed' WHEN s.reviewed = 0 THEN '误报 rejected'
                  ELSE '未核实 unconfirmed' END AS status
 FROM spam_findings s""",
-    }
-    for name, sql in views.items():
+        "clone_sites": CLONE_SITES_VIEW,   # who copies which government site (pipelines/clones.py)
+}
+
+
+def _views(db: sqlite_utils.Database) -> None:
+    for name, sql in VIEWS.items():
         db.execute(f"DROP VIEW IF EXISTS {name}")
         db.execute(f"CREATE VIEW {name} AS {sql}")
     _summary_table(db)
@@ -208,13 +297,12 @@ def _summary_table(db: sqlite_utils.Database) -> None:
     """`report_summary` is the live view materialised: facets over 100,000 reports cost ~5 ms on a table
     and ~600 ms on the five-table join. Kept in sync per report by store_record and mark_removed
     (sync_summary), and rebuilt whole at the end of every write session (bulk_writes)."""
+    # rebuilt whole: this runs only when a definition changed, and the live view's columns may have
     kind = db.execute("SELECT type FROM sqlite_master WHERE name = 'report_summary'").fetchone()
-    if kind and kind[0] == "view":
-        db.execute("DROP VIEW report_summary")
-        kind = None
-    if kind is None:
-        db.execute("CREATE TABLE report_summary AS SELECT * FROM report_summary_live WHERE 0")
-        refresh_summary(db)
+    if kind:
+        db.execute(f"DROP {'VIEW' if kind[0] == 'view' else 'TABLE'} report_summary")
+    db.execute("CREATE TABLE report_summary AS SELECT * FROM report_summary_live WHERE 0")
+    refresh_summary(db)
     existing = {tuple(ix.columns) for ix in db["report_summary"].indexes}
     for cols in SUMMARY_INDEXES:
         if tuple(cols) not in existing:
@@ -237,9 +325,12 @@ def sync_summary(db: sqlite_utils.Database, report_keys) -> None:
 
 
 def open_db(path: str) -> sqlite_utils.Database:
+    """The database at this version. The journal mode is left as it is: only a writer holding the lock
+    (pipelines/lock.py) switches it, in bulk_writes — never under another connection."""
     db = sqlite_utils.Database(path)
-    ensure_schema(db)
-    # reopen: sqlite-utils' add_foreign_keys rewrites the schema in a way that leaves this connection
-    # unable to checkpoint a WAL ("database table is locked") until it is reopened
-    db.conn.close()
-    return sqlite_utils.Database(path)
+    if ensure_schema(db):
+        # reopen: sqlite-utils' add_foreign_keys rewrites the schema in a way that leaves this connection
+        # unable to checkpoint a WAL ("database table is locked") until it is reopened
+        db.conn.close()
+        db = sqlite_utils.Database(path)
+    return db

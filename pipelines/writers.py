@@ -26,6 +26,7 @@ import sqlite_utils
 from extract.normalize import normalize, to_simplified
 from pipelines.archive import archive_bytes, archived
 from pipelines.clones import store_clone
+from pipelines.models import FetchOutcome, ParseOutcome, page_outcome
 from pipelines.schema import GROUPS, OTHER_ROWS, TABLE_KEYS, WIDE, column, refresh_summary, sync_summary
 from pipelines.search import bigrams
 from pipelines.warc_archive import close_archive
@@ -142,12 +143,16 @@ def _cells_parsed(record: dict) -> int:
 
 def store_page(db: sqlite_utils.Database, *, source: str, data: bytes, url: str | None = None,
                path: str | None = None, fetched_at: str | None = None, http_status: int | None = None,
-               outcome: str = "archived", detail: str = "", content_type: str | None = None,
-               crawl_run_id: int | None = None, site: str | None = None, archive: bool = True,
-               etag: str | None = None, last_modified: str | None = None, http: dict | None = None) -> str:
-    """Archive the bytes (first, before any parsing) and record the page; returns the page id. Its outcome
-    stays `archived` until the extraction of those bytes is stored (store_record). `http` (status, headers,
-    request) makes the archived copy a WARC response record."""
+               fetch_outcome: FetchOutcome | str = FetchOutcome.OK, listing: bool = False, detail: str = "",
+               content_type: str | None = None, crawl_run_id: int | None = None, site: str | None = None,
+               archive: bool = True, etag: str | None = None, last_modified: str | None = None,
+               http: dict | None = None) -> str:
+    """Archive the bytes (first, before any parsing) and record the page; returns the page id. Its parse
+    outcome stays `pending` until the extraction of those bytes is stored (store_record); a listing page
+    or a failed fetch has nothing to parse (null). `http` (status, headers, request) makes the archived
+    copy a WARC response record."""
+    fetch_outcome = FetchOutcome(fetch_outcome)
+    parse_outcome = None if listing or fetch_outcome != FetchOutcome.OK else ParseOutcome.PENDING
     fetched_at = fetched_at or now()
     digest = (archive_bytes(db, data, content_type, source=url or source, fetched_at=fetched_at,
                             http=http if http is not None else ({"status": http_status} if url else None))
@@ -155,7 +160,10 @@ def store_page(db: sqlite_utils.Database, *, source: str, data: bytes, url: str 
     page_id = short_hash(source, digest)
     row = {
         "id": page_id, "source": source, "url": url, "path": path, "fetched_at": fetched_at or now(),
-        "http_status": http_status, "outcome": outcome, "detail": detail, "content_type": content_type,
+        "http_status": http_status, "fetch_outcome": fetch_outcome.value,
+        "parse_outcome": parse_outcome.value if parse_outcome else None,
+        "outcome": page_outcome(fetch_outcome, parse_outcome, "listing" if listing else None),
+        "detail": detail, "content_type": content_type,
         "size": len(data), "sha256": digest, "crawl_run_id": crawl_run_id, "site": site,
         "etag": etag, "last_modified": last_modified,
     }
@@ -173,8 +181,14 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
     new / changed / unchanged / linked / not_a_report."""
     seen_at = seen_at or now()
     outcome = record.get("outcome", "ok")
-    page_update = {"outcome": outcome if outcome != "ok" else ("quarantined" if record.get("quarantined") else "ok"),
-                   "detail": record.get("detail") or "", "encoding": (record.get("source") or {}).get("encoding"),
+    parsed = ParseOutcome.of(outcome)
+    detail = record.get("detail") or ""
+    if parsed == ParseOutcome.ERROR and outcome != "error":
+        detail = f"unknown outcome {outcome!r} (not in pipelines/models.py ParseOutcome): {detail}"[:500]
+    if parsed == ParseOutcome.OK and record.get("quarantined"):
+        parsed = ParseOutcome.QUARANTINED
+    page_update = {"outcome": page_outcome(FetchOutcome.OK, parsed), "parse_outcome": parsed.value,
+                   "detail": detail, "encoding": (record.get("source") or {}).get("encoding"),
                    "kind": (record.get("source") or {}).get("kind"), "quarantined": int(bool(record.get("quarantined"))),
                    "agency": record.get("agency"), "year": record.get("year")}
     if record.get("quarantined"):
@@ -303,6 +317,27 @@ def _store_findings(db, record, page_id, source, report_id, seen_at) -> None:
         })
     if rows:
         _write(db, "spam_findings", rows, "INSERT OR IGNORE")
+
+
+def record_parse_failure(db: sqlite_utils.Database, page_id: str, detail: str) -> None:
+    """A page whose parse or store failed as a whole: its row says so and why; nothing else of it is kept."""
+    _update(db, "pages", "id", page_id, {"parse_outcome": ParseOutcome.ERROR.value, "outcome": "error",
+                                         "detail": detail[:500]})
+
+
+@contextmanager
+def savepoint(db: sqlite_utils.Database, name: str = "page"):
+    """All or nothing, nested inside whatever transaction the caller holds."""
+    conn = db.conn
+    conn.execute(f"SAVEPOINT {name}")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute(f"ROLLBACK TO {name}")
+            conn.execute(f"RELEASE {name}")
+        raise
+    conn.execute(f"RELEASE {name}")
 
 
 def vanished_reports(db: sqlite_utils.Database, site: str, listed: set[str]) -> list[str]:

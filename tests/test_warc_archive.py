@@ -194,6 +194,7 @@ def old_style_copy(new_db: Path, old_db: Path) -> dict[str, bytes]:
         con.execute("INSERT INTO archive_old VALUES (?, ?, ?, ?, ?)", [sha, size, ctype, bodies[sha], text])
     con.execute("DROP TABLE archive")
     con.execute("ALTER TABLE archive_old RENAME TO archive")
+    con.execute("DROP TABLE _sqlite_migrations")  # nor had it migrations (pipelines/schema.py) applied
     con.commit()
     con.close()
     assert not warc_dir(old_db).exists()

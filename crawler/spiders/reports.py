@@ -9,7 +9,6 @@ Sites come from the registry (crawler/sites.csv rows); a row needs `agency` and 
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.exceptions import IgnoreRequest
@@ -17,6 +16,7 @@ from scrapy.http import FormRequest, Request
 
 from crawler.cms.base import ATTACHMENT, absolute
 from crawler.middlewares import DUPLICATE, OUTCOME
+from crawler.state import CrawlState
 from extract.encoding import charset_from_content_type, decode
 from pipelines.writers import now
 
@@ -39,24 +39,22 @@ def check_site(site: dict) -> dict:
 class ReportsSpider(scrapy.Spider):
     name = "reports"
 
-    def __init__(self, sites=None, registry_hosts=frozenset(), validators=None, *args, **kwargs):
+    def __init__(self, sites=None, registry_hosts=frozenset(), validators=None, crawl_state: CrawlState | None = None,
+                 *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.sites = [check_site(dict(s)) for s in (sites or [])]
-        hosts, government = set(registry_hosts), set(registry_hosts)
-        for s in self.sites:
-            for key in ("portal_url", "column_url"):
-                h = urlsplit(s.get(key) or "").hostname
-                if h:
-                    hosts.add(h.lower())
-                    if s.get("verified") != "mirror":
-                        government.add(h.lower())
-        self.allowed_hosts = frozenset(hosts)            # may be fetched
-        self.government_hosts = frozenset(government)    # what they serve is an agency's (a watched copy is not)
-        self.validators = dict(validators or {})   # url → (etag, last_modified) of the archived copy
-        self.fetched: set[bytes] = set()           # request fingerprints fetched by this process
-        self.listed: dict[str, set[str]] = {s["agency"]: set() for s in self.sites}  # reports/attachments linked
-        self.listing_failures: dict[str, int] = {s["agency"]: 0 for s in self.sites}
-        self.run_id = None
+        # all shared state is one object (crawler/state.py); the attributes below are views of it
+        self.crawl_state = crawl_state or CrawlState(None, [check_site(dict(s)) for s in (sites or [])],
+                                         frozenset(registry_hosts), dict(validators or {}))
+        for s in self.crawl_state.sites:
+            check_site(s)
+
+    sites = property(lambda self: self.crawl_state.sites)
+    allowed_hosts = property(lambda self: self.crawl_state.allowed_hosts)
+    validators = property(lambda self: self.crawl_state.validators)
+    fetched = property(lambda self: self.crawl_state.fetched)
+    listed = property(lambda self: self.crawl_state.listed)
+    listing_failures = property(lambda self: self.crawl_state.listing_failures)
+    run_id = property(lambda self: self.crawl_state.run_id)
 
     # ── requests ────────────────────────────────────────────────────────────────────────────────
     def _meta(self, site: dict, kind: str, **extra) -> dict:

@@ -32,9 +32,9 @@ def main(argv: list[str] | None = None) -> int:
         key = row["notes"].split("'")[1] if "'" in row["notes"] else ""
         column = row["column_url"] or "(found from the home page by link text)"
         print(f"  {key:8} {row['agency']}\n           portal {row['portal_url']}\n           column {column}")
-    print("Ctrl-C to stop.", flush=True)
     stop = threading.Event()
     try:
+        print("Ctrl-C to stop.", flush=True)  # inside the try: a Ctrl-C right after it is still a clean stop
         while not stop.wait(3600):
             pass
     except KeyboardInterrupt:

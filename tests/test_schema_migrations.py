@@ -1,0 +1,60 @@
+"""Schema as sqlite-utils Migrations: a database made by an earlier version upgrades in place.
+
+tests/fixtures/db/main-f5ad5e0.db was built by `ingest_paths` at commit f5ad5e0 (before migrations and
+before pages had two outcome columns) from seeds 000 and 004 and the first 20,000 bytes of the real
+hongze 2023 PDF (a truncated download: pdfminer's "Unexpected EOF")."""
+
+from __future__ import annotations
+
+import shutil
+
+from conftest import FIXTURES, shared
+
+from pipelines.ingest import ingest_paths, reparse
+from pipelines.schema import MIGRATIONS, ensure_schema, open_db
+
+OLD = FIXTURES / "db" / "main-f5ad5e0.db"
+
+
+def test_a_database_made_by_main_f5ad5e0_upgrades_in_place(tmp_path):
+    path = tmp_path / "old.db"
+    shutil.copy(OLD, path)
+    db = open_db(str(path))
+    assert [m.name for m in MIGRATIONS.applied(db)][:3] == ["0001_tables", "0002_fetch_and_parse_outcomes",
+                                                           "0003_cell_reading"]
+    assert not MIGRATIONS.pending(db)
+    assert {"source", "confidence", "resolved_by", "computed"} <= set(db["cells"].columns_dict)
+    rows = {p.rsplit("/", 1)[1]: (o, f, q, d) for p, o, f, q, d in db.execute(
+        "SELECT path, outcome, fetch_outcome, parse_outcome, detail FROM pages")}
+    # the old `error` of a truncated PDF was a parse failure: its bytes were fetched (read) whole
+    assert rows == {
+        "000_bf21e4edf43461de.txt": ("ok", "ok", "ok", ""),
+        "004_087a8e6c0d9ad53e.txt": ("ok", "ok", "ok", ""),
+        "hongze-2023-report-truncated.pdf": ("error", "ok", "error", "cannot read pdf: PdfminerException: Unexpected EOF"),
+    }
+    # the data is all there, and the summary answers
+    assert sorted(db.execute("SELECT agency, year, new_requests FROM report_summary").fetchall()) == [
+        ("阿拉善盟行政公署", 2019, 9), ("阿拉山口市", 2018, None)]
+    # and it takes new data through today's code
+    counts = ingest_paths(db, [str(shared("seeds", "001_5ead8cc1c8ee6d6d.txt"))])
+    assert counts == {"new": 1} and db["reports"].count == 3
+    # opening again changes nothing: no DDL runs on an up-to-date database
+    assert ensure_schema(db) is False
+
+
+def test_reparse_visits_the_page_whose_extraction_failed(tmp_path):
+    """The old reparse skipped every page with outcome `error` — exactly the pages an extractor fix is for
+    (on this database it returned nothing for the truncated PDF)."""
+    path = tmp_path / "old.db"
+    shutil.copy(OLD, path)
+    db = open_db(str(path))
+    result = reparse(db)
+    assert sum(result.values()) == 3  # the two reports and the truncated PDF
+    (outcome, detail), = db.execute("SELECT parse_outcome, detail FROM pages WHERE path LIKE '%truncated.pdf'")
+    assert (outcome, detail) == ("error", "cannot read pdf: PdfminerException: Unexpected EOF")  # still unreadable
+
+
+def test_a_new_database_gets_every_migration(tmp_path):
+    db = open_db(str(tmp_path / "new.db"))
+    assert not MIGRATIONS.pending(db)
+    assert {"fetch_outcome", "parse_outcome", "outcome"} <= set(db["pages"].columns_dict)
