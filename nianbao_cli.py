@@ -4,6 +4,7 @@
     nianbao clean PATH [--json]       a document → its cleaned text and the spam findings
     nianbao ingest PATH... --db DB    files or folders → archive → clean → extract → store (SQLite)
     nianbao reparse --db DB           rebuild every record from the archived bytes, without recrawling
+    nianbao export --db DB --figures OUT.db   the figures-only download (no texts, no raw bytes)
     nianbao serve --db DB             Datasette over the database (immutable, 127.0.0.1)
     nianbao demo [--no-serve] --db DB crawl the offline demo portal (+ bundled real reports) → a database → Datasette
     nianbao demo-portal [--port N]    serve the offline demo portal on 127.0.0.1
@@ -279,6 +280,18 @@ def cmd_reparse(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from pipelines.export import export_figures
+
+    if not Path(args.db).is_file():
+        print(f"nianbao export: {args.db}: no such database", file=sys.stderr)
+        return 2
+    counts = export_figures(args.db, args.figures)
+    print(f"figures export: {counts['reports']} reports, {counts['checks']} failing checks, "
+          f"{counts['agencies']} agencies, {counts['bytes'] / 1e6:.1f} MB → {args.figures}")
+    return 0
+
+
 def _datasette(argv: list[str]) -> int:
     """Run Datasette in this process (the installed console script's own interpreter)."""
     from datasette.cli import cli
@@ -477,6 +490,10 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true")
     r.add_argument("--no-wait", action="store_true", help="refuse (exit 2) instead of waiting when another writer holds DB")
     r.set_defaults(func=cmd_reparse)
+    ex = sub.add_parser("export", help="a download cut to its use: --figures OUT.db (figures, checks, summary; no texts)")
+    ex.add_argument("--db", required=True)
+    ex.add_argument("--figures", required=True, metavar="OUT.db")
+    ex.set_defaults(func=cmd_export)
     cr = sub.add_parser("crawl", help="crawl the registry's portals into the database")
     cr.add_argument("--db", required=True)
     cr.add_argument("--sites", nargs="*", help="agency names from the registry (default: every site with a URL)")

@@ -18,13 +18,13 @@ class CrawlState:
     db: sqlite_utils.Database | None
     sites: list[dict]
     allowed_hosts: frozenset[str] = frozenset()
-    government_hosts: frozenset[str] = frozenset()   # allowed hosts less the watched copies (verified=mirror)
     validators: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)  # url → (ETag, Last-Modified)
     fetched: set[bytes] = field(default_factory=set)           # request fingerprints fetched by this process
     listed: dict[str, set[str]] = field(default_factory=dict)  # site → report/attachment URLs its listings link
     listing_failures: dict[str, int] = field(default_factory=dict)
     counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # site → outcome → n
     run_id: int | None = None
+    government_hosts: frozenset[str] = frozenset()   # allowed hosts less the watched copies (verified=mirror)
 
     def __post_init__(self):
         hosts, government = set(self.allowed_hosts), set(self.allowed_hosts)

@@ -27,7 +27,7 @@ GROUP BY c.clone_host, c.copied_agency"""
 
 
 def create_table(db: sqlite_utils.Database) -> None:
-    """The table (schema migration 0005; the view and its index are pipelines/schema.py's derived objects)."""
+    """The table (schema migration 0007; the view and its index are pipelines/schema.py's derived objects)."""
     db["clone_pages"].create({"page_id": str, "clone_host": str, "url": str, "copied_agency": str,
                               "copied_host": str, "copied_column": str, "matched_by": str, "mirror_type": str,
                               "reason": str, "found_at": str, "last_seen": str}, pk="page_id", if_not_exists=True)

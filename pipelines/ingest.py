@@ -127,7 +127,7 @@ def ingest_paths(db: sqlite_utils.Database, paths: list[str], progress=None, wor
     sites, hosts = registry()
     files = files_under(paths)
     counts: Counter = Counter()
-    with bulk_writes(db), Parser(workers) as parser:
+    with bulk_writes(db, load=True), Parser(workers) as parser:
         with db.conn:
             load_registry(db, sites)
         for f in files:

@@ -51,6 +51,22 @@ def prepare_connection(conn):
 
 
 @hookimpl
+def asgi_wrapper(datasette):
+    """Datasette counts every match of a table's `_search` before showing 50 (at a million reports a common
+    word is ~a million rows, seconds): searches run with `_nocount=1` unless the URL asks for a count
+    (`_count=1`); the search_reports query is the bounded, ranked search."""
+    def wrap(app):
+        async def add_nocount(scope, receive, send):
+            if scope.get("type") == "http":
+                qs = scope.get("query_string") or b""
+                if b"_search" in qs and b"_nocount=" not in qs and b"_count=1" not in qs:
+                    scope = dict(scope, query_string=qs + b"&_nocount=1")
+            await app(scope, receive, send)
+        return add_nocount
+    return wrap
+
+
+@hookimpl
 def register_routes(datasette):
     from pipelines.front_views import routes
 
@@ -79,13 +95,60 @@ def metadata_for(db_path: str) -> dict:
     return meta
 
 
+def inspect_path(db_path: str) -> Path:
+    return Path(db_path).with_name(Path(db_path).stem + "-inspect.json")
+
+
+def write_inspect(db_path: str) -> Path:
+    """Datasette's `--inspect-file` for the database: its row counts and a hash. Opened immutable without one,
+    Datasette hashes the whole file and counts every table before its first answer (minutes at a million
+    reports). Written at the end of every write session, and by `nianbao serve` when it is stale."""
+    import hashlib
+    import sqlite3
+
+    path = Path(db_path)
+    st = path.stat()
+    con = sqlite3.connect(f"file:{path.resolve()}?mode=ro", uri=True)
+    try:
+        names = [n for (n,) in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        tables = {n: {"count": con.execute(f"SELECT count(*) FROM [{n}]").fetchone()[0]} for n in names}
+    finally:
+        con.close()
+    stamp = f"{st.st_size}-{st.st_mtime_ns}"
+    data = {path.stem: {"hash": hashlib.sha256(stamp.encode()).hexdigest(), "size": st.st_size,
+                        "file": str(path), "nianbao_stamp": stamp, "tables": tables}}
+    out = inspect_path(db_path)
+    try:
+        out.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    except OSError:  # a read-only folder: a private copy
+        fd, name = tempfile.mkstemp(prefix="nianbao-inspect-", suffix=".json")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False)
+        out = Path(name)
+    return out
+
+
+def fresh_inspect(db_path: str) -> Path:
+    """The inspect file if it describes the database as it is now (size and mtime), else a new one."""
+    path, out = Path(db_path), inspect_path(db_path)
+    try:
+        st = path.stat()
+        data = json.loads(out.read_text(encoding="utf-8"))
+        if data[path.stem]["nianbao_stamp"] == f"{st.st_size}-{st.st_mtime_ns}":
+            return out
+    except (OSError, ValueError, KeyError):
+        pass
+    return write_inspect(db_path)
+
+
 def serve_args(db_path: str, host: str = "127.0.0.1", port: int = 8001, time_limit_ms: int = 3000) -> list[str]:
     meta = metadata_for(db_path)
     fd, meta_path = tempfile.mkstemp(prefix="nianbao-metadata-", suffix=".json")
     with os.fdopen(fd, "w", encoding="utf-8") as f:
         json.dump(meta, f, ensure_ascii=False)
     return [
-        "serve", "-i", db_path, "--metadata", meta_path, "--host", host, "--port", str(port),
+        "serve", "-i", db_path, "--inspect-file", str(fresh_inspect(db_path)),
+        "--metadata", meta_path, "--host", host, "--port", str(port),
         "--setting", "sql_time_limit_ms", str(time_limit_ms),
         "--setting", "suggest_facets", "off",
         "--setting", "default_page_size", "50",

@@ -15,7 +15,7 @@ from sqlite_utils.migrations import Migrations
 from extract import formats as F
 from pipelines.clones import CLONE_SITES_VIEW
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 TABLE_KEYS = {
     "active": [f"{r}.{c}" for fmt in ("2019", "2021") for r, cols in F.ACTIVE_COLUMNS[fmt].items() for c in cols],
     "applications": [f"{r}.{c}" for r in F.APPLICATION_LABELS for c in F.APPLICANT_COLUMNS]
@@ -50,7 +50,10 @@ def ensure_schema(db: sqlite_utils.Database) -> bool:
     anything was changed. A database made by any earlier version upgrades in place."""
     changed = bool(MIGRATIONS.pending(db))
     MIGRATIONS.apply(db)
-    return _ensure_derived(db) or changed
+    changed = _ensure_derived(db) or changed
+    from pipelines.derived import ensure_tables  # the materialised answers (created, and filled, when missing)
+
+    return ensure_tables(db) or changed
 
 
 # ── migrations: append a new function for every change to a table; never edit an applied one ────────
@@ -151,7 +154,51 @@ def archive_to_warc(db: sqlite_utils.Database) -> None:
         migrate_blobs(db.conn)
 
 
-@MIGRATIONS(name="0005_clone_pages")
+@MIGRATIONS(name="0005_keyed_tables")
+def keyed_tables(db: sqlite_utils.Database) -> None:
+    """cells and checks WITHOUT ROWID: their primary key is the table, not a second copy of every row beside
+    it (at a million reports ~15 M cells and ~34 M checks). Copied once into the new layout."""
+    import re
+
+    for table in ("cells", "checks"):
+        sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()[0]
+        if "WITHOUT ROWID" in sql.upper():
+            continue
+        new_sql = re.sub(r"^CREATE TABLE\s+(\[[^\]]+\]|\"[^\"]+\"|\S+)", f"CREATE TABLE [{table}_keyed]", sql.strip())
+        db.execute(new_sql.rstrip(";") + " WITHOUT ROWID")
+        db.execute(f"INSERT INTO [{table}_keyed] SELECT * FROM [{table}]")
+        db.execute(f"DROP TABLE [{table}]")
+        db.execute(f"ALTER TABLE [{table}_keyed] RENAME TO [{table}]")
+
+
+RECORD_JSON_OMIT = ("text", "raw", "active", "applications", "review_litigation", "prose", "prose_evidence", "checks")
+FTS_SQL = "CREATE VIRTUAL TABLE reports_fts USING fts5(title, search_text, content='', tokenize='unicode61')"
+
+
+@MIGRATIONS(name="0006_text_once")
+def text_once(db: sqlite_utils.Database) -> None:
+    """The cleaned text stored once: `text_simplified` only where it differs from `text`; the search index
+    contentless (content='': the bigrams are indexed, not stored again); `record_json` without what cells
+    and checks hold (it was two thirds of a report's row); no cells(table_name, key, value) index (every
+    reader asks for a report's cells by primary key; ~10 GB at a million reports)."""
+    from pipelines.search import bigrams
+
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE name = 'reports_fts'").fetchone()
+    if sql is None or "content=''" not in sql[0].replace('"', "'"):
+        if sql is not None:
+            db.execute("DROP TABLE reports_fts")
+        db.execute(FTS_SQL)
+        rows = db.conn.execute("SELECT rowid, title, text FROM reports").fetchall()
+        db.conn.executemany("INSERT INTO reports_fts (rowid, title, search_text) VALUES (?, ?, ?)",
+                            [(rid, bigrams(t or ""), bigrams(x or "")) for rid, t, x in rows])
+    db.execute("UPDATE reports SET text_simplified = NULL WHERE text_simplified = text")
+    db.execute("UPDATE reports SET record_json = json_remove(record_json, "
+               + ", ".join(f"'$.{k}'" for k in RECORD_JSON_OMIT if k != "text") + ") WHERE json_valid(record_json)")
+    for name in ("idx_cells_table_name_key_value", "idx_checks_report_id_ok"):
+        db.execute(f"DROP INDEX IF EXISTS {name}")
+
+
+@MIGRATIONS(name="0007_clone_pages")
 def clone_pages(db: sqlite_utils.Database) -> None:
     """Clone sites as a finding: one row per page quarantined for its host (pipelines/clones.py)."""
     from pipelines.clones import create_table
@@ -224,8 +271,7 @@ INDEXES = {
         "reports": [["report_key", "revision"], ["is_current", "year"], ["agency_id", "year"], ["year"],
                     ["is_current", "quarantined", "removed_at", "year"],
                     ["format"], ["quarantined"], ["record_hash"]],
-        "cells": [["table_name", "key", "value"]],
-        "checks": [["ok", "rule"], ["report_id", "ok"]],
+        "checks": [["ok", "rule"]],
         "spam_findings": [["report_id"], ["page_id"], ["kind"]],
         "agencies": [["province"], ["level"], ["name"]],
         "applications_wide": [["new_received__total"]],
@@ -253,7 +299,9 @@ SELECT r.id AS report_id, r.agency, a.province, a.level, r.year, r.format, r.tit
        act.fees__amount_wan_yuan AS fees_wan_yuan,
        p.processing_fee_yuan AS processing_fee_yuan,
        r.failed_checks, r.spam_findings,
-       r.source_url, r.page_id
+       r.source_url, r.page_id,
+       r.agency_id, w.carried_over__total AS carried_over, w.carried_forward__total AS carried_forward,
+       p.active_total AS active_total
 FROM reports r
 LEFT JOIN agencies a ON a.id = r.agency_id
 LEFT JOIN applications_wide w ON w.report_id = r.id
@@ -290,13 +338,13 @@ def _views(db: sqlite_utils.Database) -> None:
 
 
 SUMMARY_INDEXES = [["report_id"], ["year"], ["province"], ["level"], ["format"], ["agency", "year"], ["failed_checks"],
-                   ["spam_findings"], ["new_requests"]]
+                   ["spam_findings"], ["new_requests"], ["agency_id", "year"]]
 
 
 def _summary_table(db: sqlite_utils.Database) -> None:
     """`report_summary` is the live view materialised: facets over 100,000 reports cost ~5 ms on a table
-    and ~600 ms on the five-table join. Kept in sync per report by store_record and mark_removed
-    (sync_summary), and rebuilt whole at the end of every write session (bulk_writes)."""
+    and ~600 ms on the five-table join. Kept in sync by report key with the other derived tables
+    (pipelines/derived.py)."""
     # rebuilt whole: this runs only when a definition changed, and the live view's columns may have
     kind = db.execute("SELECT type FROM sqlite_master WHERE name = 'report_summary'").fetchone()
     if kind:
@@ -312,16 +360,6 @@ def _summary_table(db: sqlite_utils.Database) -> None:
 def refresh_summary(db: sqlite_utils.Database) -> None:
     db.execute("DELETE FROM report_summary")
     db.execute("INSERT INTO report_summary SELECT * FROM report_summary_live")
-
-
-def sync_summary(db: sqlite_utils.Database, report_keys) -> None:
-    """Bring the summary rows of these reports (all their revisions) in line with the live view."""
-    for key in report_keys:
-        db.execute("DELETE FROM report_summary WHERE report_id IN (SELECT id FROM reports WHERE report_key = ?)", [key])
-        # driven from the report_key index: the live view filtered on report_id alone would scan every
-        # shown report, and the per-page cost would grow with the database
-        db.execute("INSERT INTO report_summary SELECT l.* FROM reports x CROSS JOIN report_summary_live l "
-                   "ON l.report_id = x.id WHERE x.report_key = ?", [key])
 
 
 def open_db(path: str) -> sqlite_utils.Database:

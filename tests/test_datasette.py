@@ -283,7 +283,11 @@ def test_archived_page_shows_the_raw_text_and_downloads_the_bytes(server, corpus
 @pytest.mark.parametrize("word", ["复议", "诉讼", "公开"])
 def test_table_search_finds_two_character_words(server, word):
     data = server.json(f"/{server.db}/reports.json", _search=word, _shape="objects", _col="agency")
-    assert data["filtered_table_rows_count"] >= 10, word
+    assert len(data["rows"]) >= 10, word
+    # not counted unless asked for (a common word matches every report: counting them all is the slow part)
+    assert data["filtered_table_rows_count"] is None
+    counted = server.json(f"/{server.db}/reports.json", _search=word, _count="1", _shape="objects", _col="agency")
+    assert counted["filtered_table_rows_count"] >= len(data["rows"])
 
 
 def test_facets(server):
