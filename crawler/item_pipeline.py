@@ -16,10 +16,12 @@ from pipelines.writers import bulk_writes, now
 
 def fetched_from_item(item: dict) -> FetchedResponse:
     """The spider's item (a dict, as Scrapy passes it) as the typed value the ingest steps take."""
-    outcome = item.get("outcome") or "ok"
+    outcome, detail = item.get("outcome") or "ok", item.get("detail") or ""
+    if outcome not in FetchOutcome.__members__.values():  # a new word must be declared in pipelines/models.py
+        outcome, detail = FetchOutcome.ERROR, f"unknown fetch outcome {outcome!r}: {detail}"[:500]
     return FetchedResponse(
         url=item["url"], kind=item["kind"], site=item.get("site") or "", status=item.get("status"),
-        body=item.get("body") or b"", fetch_outcome=FetchOutcome(outcome), detail=item.get("detail") or "",
+        body=item.get("body") or b"", fetch_outcome=FetchOutcome(outcome), detail=detail,
         content_type=item.get("content_type"), etag=item.get("etag"), last_modified=item.get("last_modified"),
         fetched_at=item.get("fetched_at") or now(), run_id=item.get("run_id"), http=item.get("http"))
 

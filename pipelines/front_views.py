@@ -22,8 +22,18 @@ async def _render(datasette, request, template: str, context: dict) -> Response:
     return Response.html(await datasette.render_template(template, context, request=request))
 
 
+_LANDING: dict[str, dict] = {}
+
+
 async def landing(datasette, request):
-    data = await _db(datasette).execute_fn(front.landing_data)
+    """The landing's figures cover the whole database (counts, rankings of the latest year): computed once
+    per served file when it is immutable (`nianbao serve` opens it so), since they cannot change."""
+    db = _db(datasette)
+    data = _LANDING.get(db.path) if not db.is_mutable else None
+    if data is None:
+        data = await db.execute_fn(front.landing_data)
+        if not db.is_mutable:
+            _LANDING[db.path] = data
     return await _render(datasette, request, "nianbao_landing.html", data)
 
 

@@ -27,7 +27,7 @@ from extract.normalize import normalize, to_simplified
 from pipelines.archive import archive_bytes, archived
 from pipelines.clones import store_clone
 from pipelines.derived import LOAD_DEFERRED, indexes_deferred, mark_pending, sync_pending
-from pipelines.models import FetchOutcome, ParseOutcome, page_outcome
+from pipelines.models import FetchOutcome, ParseOutcome, Site, page_outcome
 from pipelines.schema import GROUPS, OTHER_ROWS, RECORD_JSON_OMIT, TABLE_KEYS, WIDE, column
 from pipelines.search import bigrams
 from pipelines.warc_archive import close_archive, db_file
@@ -99,14 +99,13 @@ def agency_id(name: str | None) -> str:
     return re.sub(r"\s+", "", normalize(name or "")) or "(unknown)"
 
 
-def load_registry(db: sqlite_utils.Database, sites: list[dict]) -> None:
+def load_registry(db: sqlite_utils.Database, sites: list[dict | Site]) -> None:
     """Registry agencies into `agencies` (upsert: re-loading a changed registry updates them)."""
     rows = [{
-        "id": agency_id(s["agency"]), "name": s["agency"], "region_code": s.get("region_code") or None,
-        "province": s.get("province") or None, "level": s.get("level") or None,
-        "portal_url": s.get("portal_url") or None, "in_registry": 1,
-        "aliases": s.get("aliases") or None,
-    } for s in sites]
+        "id": agency_id(s.agency), "name": s.agency, "region_code": s.region_code or None,
+        "province": s.province or None, "level": s.level or None, "portal_url": s.portal_url or None,
+        "in_registry": 1, "aliases": s.aliases or None,
+    } for s in (x if isinstance(x, Site) else Site.from_row(x) for x in sites)]
     db["agencies"].upsert_all(rows, pk="id", alter=True)
 
 
