@@ -157,13 +157,38 @@ def _record(command: str, args) -> dict | None:
 
     path = Path(args.path)
     if not path.is_file():
-        print(f"nianbao {command}: {path}: no such file", file=sys.stderr)
+        what = "is a folder (give one file; nianbao ingest takes folders)" if path.is_dir() else "no such file"
+        print(f"nianbao {command}: {path}: {what}", file=sys.stderr)
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"nianbao {command}: {path}: cannot read the file: {exc.strerror or exc}", file=sys.stderr)
         return None
     try:  # parse never raises: a page it cannot read is a record that says why
-        return parse(path.read_bytes(), filename=str(path), url=args.url, registry_hosts=_registry_hosts())
+        return parse(data, filename=str(path), url=args.url, registry_hosts=_registry_hosts(),
+                     images=_local_images(path))
     except Exception as exc:  # noqa: BLE001 - one line, never a traceback
         print(f"nianbao {command}: {path}: cannot read: {type(exc).__name__}: {exc}".splitlines()[0], file=sys.stderr)
         return {"outcome": "error"}
+
+
+def _local_images(page: Path):
+    """A saved page's pictures from beside it on disk (src relative to the page, or its file name in the
+    page's folder) — never from outside that folder, never from the network."""
+    from urllib.parse import unquote, urlsplit
+
+    folder = page.resolve().parent
+
+    def fetch(src: str) -> bytes | None:
+        rel = unquote(urlsplit(src).path).lstrip("/")
+        for cand in (folder / rel, folder / Path(rel).name):
+            cand = cand.resolve()
+            if cand.is_relative_to(folder) and cand.is_file() and cand.stat().st_size < 20_000_000:
+                return cand.read_bytes()
+        return None
+
+    return fetch
 
 
 def _registry_hosts() -> frozenset:
@@ -428,6 +453,9 @@ def cmd_crawl(args) -> int:
     print(f"crawl run {run_id}: {run['finish_reason']}; fetched {run['pages_fetched']}, new {run['reports_new']}, "
           f"changed {run['reports_changed']}, unchanged {run['unchanged']}, not modified {run['not_modified']}, "
           f"blocked {run['blocked']}, errors {run['errors']}, off-domain {run['off_domain']}, robots {run['robots']}")
+    for site, counts in json.loads(run["per_site"] or "{}").items():
+        if counts.get("capped"):
+            print(f"nianbao crawl: {site}: stopped at a crawl limit: {counts['capped']}", file=sys.stderr)
     silent = silent_sites(db, run_id)
     if silent:
         print("nianbao crawl: sites that used to yield reports yielded none: " + ", ".join(silent), file=sys.stderr)

@@ -54,6 +54,8 @@ class CrawlRunRecorder:
                 }
                 db["crawl_run_sites"].upsert(row, pk=("run_id", "site"))
                 per_site[site] = {k: v for k, v in row.items() if k not in ("run_id", "site") and v}
+                if site in getattr(spider, "capped", {}):
+                    per_site[site]["capped"] = spider.capped[site]   # a crawl limit hit (crawler/registry.py)
             total = {k: sum(v.get(k, 0) for v in stats.values()) for k in ("fetched", *OUTCOME_COLUMNS)}
             db["crawl_runs"].update(self.run_id, {
                 "finished_at": now(), "finish_reason": reason, "pages_fetched": total["fetched"],
@@ -80,6 +82,18 @@ class CrawlRunRecorder:
                 if keys:
                     removed[site] = mark_removed(db, keys)
         return removed
+
+
+def queued(engine) -> int:
+    """Requests waiting in the scheduler. Scrapy 2.19 has `engine.scheduler` (and no `engine.slot`);
+    older versions had `engine.slot.scheduler`."""
+    scheduler = getattr(engine, "scheduler", None) if engine is not None else None
+    if scheduler is None and engine is not None and getattr(engine, "slot", None) is not None:
+        scheduler = engine.slot.scheduler
+    try:
+        return len(scheduler) if scheduler is not None else 0
+    except TypeError:  # a scheduler without __len__
+        return 0
 
 
 class ProgressDisplay:
@@ -111,7 +125,7 @@ class ProgressDisplay:
         if spider is None:
             return
         total = spider.crawl_state.total("fetched", *OUTCOME_COLUMNS)
-        pending = len(self.crawler.engine.slot.scheduler) if self.crawler.engine and self.crawler.engine.slot else 0
+        pending = queued(self.crawler.engine)
         line = (f"[{time.monotonic() - self.t0:6.0f}s] fetched {total['fetched']}  new {total['new']}  "
                 f"changed {total['changed']}  unchanged {total['unchanged'] + total['not_modified']}  "
                 f"blocked {total['blocked']}  errors {total['error']}  queued {pending}")

@@ -8,12 +8,14 @@ so (off_domain, blocked, error, not_modified). Outcomes are those of the `pages.
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
 from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware as _ScrapyRobots
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import HtmlResponse, Response
+from scrapy.resolver import CachingThreadedResolver
 
-from pipelines.spam import is_gov_host
+from crawler.netpolicy import origin_of, system_resolver
 
 OUTCOME = "nianbao_outcome"
 DUPLICATE = "already fetched in this crawl"
@@ -84,16 +86,40 @@ class DedupMiddleware(_WithSpider):
         return None
 
 
-class HostGateMiddleware(_WithSpider):
-    """Only .gov.cn hosts and the site registry's hosts are fetched; anything else is recorded
-    `off_domain` and never requested."""
+class Refused(IgnoreRequest):
+    """A request the crawler will not send; the spider's errback records its outcome and reason."""
 
-    def process_request(self, request):
-        host = urlsplit(request.url).hostname or ""
-        if not is_gov_host(host, self.spider.allowed_hosts):
-            origin = (request.meta.get("redirect_urls") or [request.url])[0]
-            mark(request, "off_domain", f"{origin} → {request.url}: host {host} is neither .gov.cn nor in the registry")
-            return stub(request)
+    def __init__(self, outcome: str, detail: str):
+        super().__init__(detail)
+        self.outcome, self.detail = outcome, detail
+
+
+class HostGateMiddleware(_WithSpider):
+    """Every request — listing, report, attachment, and each redirect hop, which comes back through here —
+    asks the network policy (crawler/netpolicy.py) before it goes out: an origin the registry or the sites
+    file does not name, a non-default port, a numeric or IPv6-literal host, or a name that resolves to a
+    loopback/private/link-local address is refused and recorded `off_domain`, never requested. The name is
+    resolved in a thread (never on the reactor) and the answer kept for the run."""
+
+    def __init__(self, crawler=None):
+        super().__init__(crawler)
+        self._resolved: dict[tuple[str, int], list[str]] = {}
+
+    async def process_request(self, request):
+        from scrapy.utils.defer import maybe_deferred_to_future
+        from twisted.internet.threads import deferToThread
+
+        policy = self.spider.policy
+        why = policy.refusal(request.url)
+        origin = origin_of(request.url)
+        if why is None and origin is not None and not policy.is_named(origin):
+            key = (origin.host, origin.port)
+            if key not in self._resolved:
+                self._resolved[key] = await maybe_deferred_to_future(deferToThread(system_resolver, *key))
+            why = policy.refusal(request.url, resolve=lambda host, port: self._resolved[(host, port)])
+        if why is not None:
+            first = (request.meta.get("redirect_urls") or [request.url])[0]
+            raise Refused("off_domain", why if first == request.url else f"{first} → {request.url}: {why}")
         return None
 
 
@@ -105,14 +131,12 @@ class RedirectGuardMiddleware(_WithSpider):
             return response
         target = urljoin(request.url, response.headers["Location"].decode("latin-1"))
         chain = list(request.meta.get("redirect_urls") or []) + [request.url]
-        host = urlsplit(target).hostname or ""
         if target in chain:
             self._stop(request, response)
             mark(request, "error", "redirect loop: " + " → ".join(chain + [target]))
-        elif not is_gov_host(host, self.spider.allowed_hosts):
+        elif (why := self.spider.policy.refusal(target)) is not None:
             self._stop(request, response)
-            mark(request, "off_domain", f"{chain[0]} redirects to {target}: not followed (host {host} is outside "
-                                        ".gov.cn and the registry)")
+            mark(request, "off_domain", f"{chain[0]} redirects to {target}: not followed ({why})")
         return response
 
     @staticmethod
@@ -154,8 +178,43 @@ def _near_empty(response) -> bool:
     ctype = response.headers.get("Content-Type", b"").decode("latin-1").lower()
     if "html" not in ctype and not response.body.lstrip()[:1] == b"<":
         return False
-    text = re.sub(rb"<script.*?</script>|<style.*?</style>|<[^>]+>|\s+|&nbsp;", b"", response.body, flags=re.S | re.I)
-    return len(text) < 200
+    return not has_visible_text(response.body, NEAR_EMPTY_TEXT)
+
+
+NEAR_EMPTY_TEXT = 200   # bytes of text outside tags, scripts and styles below which a page is a shell
+_RAW_TEXT_END = {b"script": re.compile(rb"</script\s*>", re.I), b"style": re.compile(rb"</style\s*>", re.I)}
+_TAG_NAME = re.compile(rb"<\s*([a-zA-Z]+)")
+_SPACE = re.compile(rb"\s+|&nbsp;")
+
+
+def has_visible_text(body: bytes, enough: int) -> bool:
+    """Whether the page has at least `enough` bytes of text outside tags, scripts and styles.
+
+    One left-to-right pass with `find` (no backtracking pattern over the body: `<[^>]+>` is quadratic on a
+    page of `<` with no `>`), stopping as soon as there is enough text. An unclosed tag ends the text, as
+    in a browser."""
+    pos, seen, n = 0, 0, len(body)
+    while pos < n:
+        lt = body.find(b"<", pos)
+        chunk = body[pos:lt if lt >= 0 else n]
+        seen += len(_SPACE.sub(b"", chunk))
+        if seen >= enough:
+            return True
+        if lt < 0:
+            break
+        m = _TAG_NAME.match(body, lt, lt + 40)
+        name = m.group(1).lower() if m else b""
+        if name in _RAW_TEXT_END:
+            end = _RAW_TEXT_END[name].search(body, lt)
+            if end is None:
+                break
+            pos = end.end()
+            continue
+        gt = body.find(b">", lt + 1)
+        if gt < 0:
+            break
+        pos = gt + 1
+    return False
 
 
 class ConditionalRequestMiddleware(_WithSpider):
@@ -179,3 +238,38 @@ class ConditionalRequestMiddleware(_WithSpider):
         if response.status == 304:
             mark(request, "not_modified", "HTTP 304: unchanged since the last crawl")
         return response
+
+
+
+class PolicyResolver(CachingThreadedResolver):
+    """Scrapy's caching resolver, with the network policy applied to the address a name resolves to when
+    the connection is made: HostGateMiddleware checked the name earlier, but a name can resolve differently
+    a second later (DNS rebinding). A name the registry or sites file does not name that resolves to a
+    loopback/private/link-local address fails with a DNSLookupError saying so; the spider records it
+    `off_domain`."""
+
+    crawler = None
+
+    @classmethod
+    def from_crawler(cls, crawler, reactor):
+        obj = super().from_crawler(crawler, reactor)
+        obj.crawler = crawler
+        return obj
+
+    def getHostByName(self, name, timeout=()):
+        d = super().getHostByName(name, timeout)
+        d.addCallback(self._check, name)
+        return d
+
+    def _check(self, address, name):
+        from twisted.internet.error import DNSLookupError
+
+        from crawler.netpolicy import is_public_address, normalize_host
+
+        policy = getattr(getattr(self.crawler, "spider", None), "policy", None)
+        if policy is not None and not is_public_address(address) and normalize_host(name) not in policy.hosts:
+            raise DNSLookupError(f"{name} resolves to {address}: {POLICY_REFUSAL}")
+        return address
+
+
+POLICY_REFUSAL = "refused by the network policy"

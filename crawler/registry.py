@@ -1,8 +1,12 @@
 """The site registry (crawler/sites.csv) as data: which agencies and portals nianbao knows.
 
 Its hosts also decide what is *not* a mirror: a page is accepted when its host is under .gov.cn or
-is a registry portal (the offline demo portal and test servers on 127.0.0.1 are registry entries) — except a row
-marked `mirror`, a known copy listed so that it is watched."""
+is a registry portal — except a row marked `mirror`, a known copy listed so that it is watched. Which origins
+may be fetched at all is crawler/netpolicy.py's decision; the demo portal and the tests' servers on 127.0.0.1 are
+named only by their own sites files.
+
+Every crawl is bounded per site by SITE_LIMITS; a sites file may override them per row with optional
+columns of the same names after the registry's own (an empty cell keeps the default)."""
 
 from __future__ import annotations
 
@@ -33,8 +37,11 @@ def validate(rows: list[dict]) -> list[str]:
     table = divisions.divisions()
     problems, hosts = [], {}
     for n, r in enumerate(rows, start=2):
-        if list(r) != COLUMNS:
-            problems.append(f"line {n}: columns {list(r)} ≠ {COLUMNS}")
+        if list(r)[:len(COLUMNS)] != COLUMNS or not set(list(r)[len(COLUMNS):]) <= set(SITE_LIMITS):
+            problems.append(f"line {n}: columns {list(r)} ≠ {COLUMNS} (+ optional {', '.join(SITE_LIMITS)})")
+        for key in SITE_LIMITS:
+            if (r.get(key) or "").strip() and not (r[key].strip().isdigit() and int(r[key]) > 0):
+                problems.append(f"line {n}: {key} {r[key]!r} is not a positive whole number")
         if not r.get("agency"):
             problems.append(f"line {n}: no agency")
         if r.get("level") and r["level"] not in LEVELS:
@@ -65,6 +72,26 @@ def summary(rows: list[dict]) -> dict:
             "with_region_code": coded / len(rows) if rows else 0.0,
             "seen": sum(1 for r in rows if r.get("verified") == "seen"),
             "with_column": sum(1 for r in rows if r.get("column_url"))}
+
+# Per site and per run. A real 年报 column has a few to a few dozen listing pages and well under a
+# thousand reports and attachments; these are an order of magnitude above that. A site that hits one
+# stops getting new requests (what is in flight finishes), the cap is recorded in crawl_runs.per_site,
+# and nothing of that site is marked removed (its listing walk was incomplete).
+SITE_LIMITS = {
+    "max_listing_pages": 200,     # listing and API pages (an endless 下一页 chain stops here)
+    "max_requests": 5000,         # every request for the site: listings, reports, attachments
+    "max_site_seconds": 7200,     # wall-clock from the site's first request
+}
+
+
+def site_limits(row: dict) -> dict[str, int]:
+    """SITE_LIMITS with the row's own values where it gives them."""
+    out = dict(SITE_LIMITS)
+    for key in SITE_LIMITS:
+        value = str(row.get(key) or "").strip()
+        if value:
+            out[key] = int(value)
+    return out
 
 
 def load_sites(path: Path = SITES) -> list[dict]:

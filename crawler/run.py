@@ -95,10 +95,11 @@ def silent_sites(db, run_id: int) -> list[str]:
 
 
 def write_sites_csv(rows: list[dict], path: str) -> None:
-    from crawler.registry import COLUMNS
+    from crawler.registry import COLUMNS, SITE_LIMITS
 
+    columns = COLUMNS + [k for k in SITE_LIMITS if any(r.get(k) not in (None, "") for r in rows)]
     with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=COLUMNS, extrasaction="ignore")
+        w = csv.DictWriter(f, fieldnames=columns, extrasaction="ignore")
         w.writeheader()
         for r in rows:
-            w.writerow({c: r.get(c, "") for c in COLUMNS})
+            w.writerow({c: r.get(c, "") for c in columns})

@@ -23,6 +23,9 @@ RETRY_ENABLED = True
 RETRY_TIMES = 2                        # with back-off from AutoThrottle; 412 is never retried
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 REDIRECT_MAX_TIMES = 5
+TWISTED_DNS_RESOLVER = "crawler.middlewares.PolicyResolver"   # the network policy again at connect time
+CLOSESPIDER_TIMEOUT = 24 * 3600        # a whole run ends within a day (per-site caps: crawler/registry.py), so a
+                                       # weekly crawl never finds the previous one still running
 
 COOKIES_ENABLED = False                # challenge cookies are not minted: a WAF page is recorded blocked
 TELNETCONSOLE_ENABLED = False

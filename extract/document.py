@@ -38,12 +38,21 @@ class Document:
     outcome: str = "ok"               # ok / needs_conversion / needs_ocr / error
     detail: str = ""
     ocr: bool = False                 # some rows were recognised from images (readers/ocr.py)
+    # <img> in an HTML page: (the row it follows, or None at the start; its src), in page order
+    images: list = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what a bound cut or a reader doubted (into `detail`)
+    tables: int = 0
+
+    def warn(self, message: str) -> None:
+        if message not in self.warnings:
+            self.warnings.append(message)
 
     def add_line(self, text: str) -> None:
         self.rows.append(Row([text], grid=False))
 
     def add_grid(self, grid: list[list[str | None]], aligned: bool = True) -> None:
-        tid = len({r.table for r in self.rows if r.table is not None})
+        tid = self.tables
+        self.tables += 1
         for cells in grid:
             self.rows.append(Row(list(cells), grid=True, table=tid, aligned=aligned))
 

@@ -13,8 +13,35 @@ SUPERSET = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-
             "iso-8859-1": "cp1252", "latin-1": "cp1252"}
 
 
+MIXED = "utf-8+gb18030"   # the encoding recorded for a page whose lines are partly UTF-8, partly GBK
+
+
 class UndecodableError(ValueError):
     pass
+
+
+def decode_mixed(data: bytes) -> str | None:
+    """A page stitched from UTF-8 and GBK parts (a template in one, the report pasted in the other):
+    each run of text between tags and line breaks in whichever of the two reads it strictly. None unless
+    both are needed and every run reads — the record then says the page mixes encodings (extract/record.py)."""
+    out, used = [], set()
+    for run in _RUNS.findall(data):
+        if run.isascii():
+            out.append(run.decode("ascii"))
+            continue
+        for enc in ("utf-8", "gb18030"):
+            try:
+                out.append(run.decode(enc))
+                used.add(enc)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            return None
+    return "".join(out) if len(used) == 2 else None
+
+
+_RUNS = re.compile(rb"[<>\n]|[^<>\n]+")
 
 
 def canonical(name: str | None) -> str | None:
@@ -53,6 +80,9 @@ def decode(data: bytes, header_charset: str | None = None) -> tuple[str, str]:
             return data.decode(enc), enc
         except UnicodeDecodeError:
             continue
+    mixed = decode_mixed(data)
+    if mixed is not None:
+        return mixed, MIXED
     try:
         from charset_normalizer import from_bytes
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from extract.limits import MAX_COUNT, MAX_NUMBER_CHARS
 from extract.splitting import candidates
 
 N = r"(\d+(?:\.\d+)?)"
@@ -81,6 +82,8 @@ def find_prose(text: str) -> tuple[dict, dict]:
                 if not year or year.start() > body.find("。", m.end()) >= 0:
                     continue
                 value, m = _num(year.group(1)), year
+            if value is None or value >= MAX_COUNT:
+                continue  # not a figure within reason (extract/limits.py)
             if key not in hits or m.start() < hits[key][0]:
                 hits[key] = (m.start(), value, sent)
             break
@@ -101,6 +104,8 @@ def _clause(text: str, m: re.Match) -> str:
 
 
 def _num(s: str):
+    if len(s) > MAX_NUMBER_CHARS:
+        return None  # not a figure (and int() of 4,300+ digits raises)
     return float(s) if "." in s else int(s)
 
 
@@ -129,6 +134,9 @@ def find_legacy_table(text: str) -> tuple[dict, dict, list]:
         row = m.group(0).strip()
         cells = 2 if re.search(r"历年累计|累计", table[:120]) else 1
         if len(runs) == cells:
+            if len(runs[0]) > MAX_NUMBER_CHARS:
+                unparsed.append(f"legacy_table.{key}")
+                continue
             figures[key] = int(runs[0])
         else:
             # Fewer runs than cells: a fused dump. Read only when the cut is unique.

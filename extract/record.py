@@ -178,6 +178,7 @@ def record_from_document(doc: Document, source: dict) -> dict:
         "prose_evidence": evidence,
         "raw": {**active.raw, **apps.raw, **review.raw},
         "unparsed": unparsed,
+        "unparsed_reasons": {**active.reasons, **apps.reasons, **review.reasons},
         "checks": [],
         "spam": [],
         "text": text,
@@ -195,6 +196,14 @@ def record_from_document(doc: Document, source: dict) -> dict:
                                                            legacy_figures)
     if doc.outcome == "ok":
         record["outcome"], record["detail"] = _content_outcome(record, norm, has_tables)
+    if doc.encoding and "+" in doc.encoding:
+        doc.warn(f"mixed or damaged encoding ({doc.encoding}): parts of the page were decoded differently; "
+                 "check the text against the archived bytes")
+    if record["unparsed_reasons"]:
+        doc.warn("figures out of bounds, left unparsed: " + "; ".join(
+            f"{k} {v}" for k, v in list(record["unparsed_reasons"].items())[:5]))
+    if doc.warnings:  # a bound that cut something, or a doubtful reading: said, never silent
+        record["detail"] = "; ".join(d for d in (record["detail"], *doc.warnings) if d)
     return record
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 from extract.identities import Identity
 
 MAX_CANDIDATES = 50_000   # per row; a longer run is left unread rather than searched
+from extract.limits import MAX_NUMBER_CHARS  # noqa: E402
+
 MAX_NODES = 400_000       # backtracking budget for one table
 
 
@@ -50,6 +52,8 @@ def candidates(tokens: list[str], n: int) -> list[tuple[int, ...]]:
         return []
     if sum(len(t) for t in tokens) < n or len(tokens) > n:
         return []
+    if sum(len(t) for t in tokens) > n * MAX_NUMBER_CHARS:
+        return []  # digits enough for a figure beyond every bound in each cell: not a fused table row
 
     out: list[tuple[int, ...]] = []
 

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from extract import formats as F
 from extract.document import Document, Row
 from extract.identities import application_identities, review_identities
+from extract.limits import MAX_NUMBER_CHARS, figure_problem
 from extract.normalize import clean_artefacts, normalize
-from extract.numbers import WHITESPACE, is_blank, parse_amount_yuan, parse_number
+from extract.numbers import WHITESPACE, is_blank, parse_amount_yuan, parse_number, squash
 from extract.splitting import candidates, solve
 
 SEP = "\x1f"
@@ -248,12 +249,21 @@ class TableResult:
     unparsed: list = field(default_factory=list)
     rows_present: set = field(default_factory=set)
     info: dict = field(default_factory=dict)  # "table.key" → how a cell was read, when not plainly (cell_info)
+    reasons: dict = field(default_factory=dict)   # table.key → why a present cell is unparsed (a bound)
+
+
+class OutOfBounds(ValueError):
+    pass
 
 
 def _parse_cell(text: str, column: str, header_unit: str | None):
-    if column == "amount_yuan":
-        return parse_amount_yuan(text, header_unit)
-    return parse_number(text)
+    if len(squash(text)) > MAX_NUMBER_CHARS:
+        raise OutOfBounds(f"{len(squash(text)):,} characters is not a figure (limit {MAX_NUMBER_CHARS})")
+    value = parse_amount_yuan(text, header_unit) if column == "amount_yuan" else parse_number(text)
+    problem = figure_problem(value, column)
+    if problem:
+        raise OutOfBounds(problem)
+    return value
 
 
 def _settle(result: TableResult, table: str, reads: dict[str, tuple[list[str], Read]], identities,
@@ -271,11 +281,18 @@ def _settle(result: TableResult, table: str, reads: dict[str, tuple[list[str], R
                     result.info[f"{table}.{key}"] = {"source": "ocr", "confidence": read.confidences[n]}
                 try:
                     result.values[key] = _parse_cell(tok, col, header_unit)
+                except OutOfBounds as exc:
+                    result.values[key] = None
+                    result.unparsed.append(f"{table}.{key}")
+                    result.reasons[f"{table}.{key}"] = str(exc)
+                    result.raw[f"{table}.{key}"] = tok[:MAX_NUMBER_CHARS * 2]
                 except ValueError:
                     result.values[key] = None
                     result.unparsed.append(f"{table}.{key}")
         elif read.fused is not None:
-            cands = candidates(read.fused, len(keys))
+            # a reading with a figure out of bounds is no reading
+            cands = [c for c in candidates(read.fused, len(keys))
+                     if not any(figure_problem(v, col) for v, col in zip(c, cols))]
             if len(cands) == 1:
                 for key, v in zip(keys, cands[0]):
                     result.values[key] = v
@@ -296,6 +313,8 @@ def _settle(result: TableResult, table: str, reads: dict[str, tuple[list[str], R
 def _placements(tokens: list[str], n: int, says: dict[int, int]) -> list[tuple]:
     """Readings of a grid row that lost columns: its fields kept whole, in order, in n slots; a lost
     slot is unknown (None) unless the report's prose states that cell."""
+    if any(len(t) > MAX_NUMBER_CHARS for t in tokens):
+        return []  # not figures (extract/limits.py)
     out = []
     for slots in itertools.combinations(range(n), len(tokens)):
         reading: list = [says.get(i) for i in range(n)]
@@ -399,9 +418,64 @@ def read_applications(flat: Flat, start: int, end: int) -> tuple[str | None, Tab
             continue  # a group label without figures of its own is not a subtotal row
         reads[key] = (F.APPLICANT_COLUMNS, read)
     _settle(result, "applications", reads, application_identities(layout, set(reads)))
+    _place_detached_rows(flat, start, end, found, reads, result, layout)
     # The layout is known only when a （六） row shows it (a one-page fragment may stop before it).
     shown = any(k.startswith("other") for k in reads)
     return (layout if shown else None), result
+
+
+def _orphan_rows(flat: Flat, start: int, end: int, label_rows: set[int]) -> list[tuple[int, list[str]]]:
+    """Grid rows of the region with seven figures and no label (a value row cut away from its label)."""
+    i0, _ = flat.locate(start)
+    i1, _ = flat.locate(max(end - 1, start))
+    out = []
+    for i in range(i0, i1 + 1):
+        row = flat.rows[i]
+        if not row.grid or i in label_rows:
+            continue
+        cells = [WHITESPACE.sub("", flat.field_text(i, k)) for k, f in enumerate(row.fields) if f is not None]
+        while cells and cells[-1] == "":
+            cells.pop()
+        if len(cells) == 7 and all(re.fullmatch(r"\d+", c) for c in cells):
+            out.append((i, cells))
+    return out
+
+
+def _place_detached_rows(flat: Flat, start: int, end: int, found, reads, result: TableResult, layout) -> None:
+    """Labels printed apart from their values (a wrapped label on its own lines, the value row on another):
+    when the labels left without values and the label-less value rows are as many, they pair up in the
+    national order — accepted only if every identity of table 三 then holds and every placed row is
+    checked by its column identities (results_sum) as well as its own row_total. Otherwise nothing moves."""
+    unread = [k for k, (_c, r) in reads.items() if r.tokens is None and r.fused is None and k not in F.SUBTOTALS]
+    if not unread or layout is None:
+        return
+    label_rows = {flat.locate(m.end() - 1)[0] for _, m, _ in found}
+    orphans = _orphan_rows(flat, start, end, label_rows)
+    if len(orphans) != len(unread):
+        return
+    trial = dict(result.values)
+    for key, (_, cells) in zip(unread, orphans):
+        for col, v in zip(F.APPLICANT_COLUMNS, cells):
+            trial[f"{key}.{col}"] = int(v)
+    identities = application_identities(layout, set(reads))
+    checked: dict[str, set] = {}
+    for rule, _k, lhs, rhs in identities:
+        if any(trial.get(c) is None for c in lhs + rhs):
+            continue
+        if sum(trial[c] for c in lhs) != sum(trial[c] for c in rhs):
+            return  # the placement does not add up: leave every detached row unread
+        for c in lhs + rhs:
+            checked.setdefault(c, set()).add(rule)
+    placed = [f"{k}.{c}" for k in unread for c in F.APPLICANT_COLUMNS]
+    if not all({"row_total", "results_sum"} <= checked.get(c, set()) for c in placed):
+        return
+    for key in placed:
+        result.values[key] = trial[key]
+        tkey = f"applications.{key}"
+        result.raw[tkey] = str(trial[key])
+        if tkey in result.unparsed:
+            result.unparsed.remove(tkey)
+        result.info[tkey] = {"resolved_by": "national_order"}
 
 
 # ── table 四 ────────────────────────────────────────────────────────────────────────────────────

@@ -13,6 +13,7 @@ Each page is isolated: whatever one page raises, exceeds or breaks becomes that 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from contextlib import nullcontext
 from pathlib import Path
@@ -45,13 +46,14 @@ def archive(db: sqlite_utils.Database, fetched: FetchedResponse, *, source: str 
 
 
 def parse(data: bytes, *, filename: str | None = None, url: str | None = None, content_type: str | None = None,
-          registry_hosts=frozenset()) -> Record:
-    """decode → chrome → spam → extract (pipelines/parse.py); never raises."""
+          registry_hosts=frozenset(), images=None) -> Record:
+    """decode → chrome → spam → extract (pipelines/parse.py); never raises. `images`: {src: bytes} (or a
+    src → bytes function) of the page's pictures, to read a table pasted as a picture."""
     from pipelines.parse import clean_and_extract
 
     try:
         return clean_and_extract(data, filename=filename, url=url, content_type=content_type,
-                                 registry_hosts=registry_hosts)
+                                 registry_hosts=registry_hosts, images=images)
     except Exception as exc:  # noqa: BLE001 - a hostile page becomes a record that says why
         return error_record(f"cannot parse: {type(exc).__name__}: {exc}")
 
@@ -103,9 +105,36 @@ def ingest_bytes(db: sqlite_utils.Database, data: bytes, *, source: str, url: st
                               content_type=content_type, etag=etag, last_modified=last_modified,
                               fetched_at=fetched_at, run_id=crawl_run_id)
     page_id = archive(db, fetched, source=source, path=path)
-    record = parser(data, filename=path or url, url=url, content_type=content_type, registry_hosts=registry_hosts)
+    record = parser(data, filename=path or url, url=url, content_type=content_type, registry_hosts=registry_hosts,
+                    images=archived_pictures(db, url, data))
     report_id, status = store(db, record, page_id, source, fetched_at)
     return page_id, report_id, status
+
+
+PICTURE_SRC = re.compile(rb"""<img\b[^>]*?\bsrc\s*=\s*["']?([^"' >]+)""", re.I)
+
+
+def archived_pictures(db: sqlite_utils.Database, page_url: str | None, data: bytes) -> dict | None:
+    """{src: archived bytes} of a report page's pictures (the crawler fetches them like attachments), so a
+    table pasted as an image is read into the page's record; None when the page has none archived."""
+    from urllib.parse import urljoin
+
+    from pipelines.archive import ArchiveError, archived
+
+    if not page_url or b"<img" not in data[:4_000_000].lower():
+        return None
+    out = {}
+    for raw in set(PICTURE_SRC.findall(data[:4_000_000])):
+        src = raw.decode("latin-1").strip()
+        row = db.execute("SELECT sha256 FROM pages WHERE url = ? AND sha256 IS NOT NULL ORDER BY fetched_at DESC "
+                         "LIMIT 1", [urljoin(page_url, src)]).fetchone()
+        try:
+            body = archived(db, row[0]) if row else None
+        except ArchiveError:
+            body = None
+        if body:
+            out[src] = body
+    return out or None
 
 
 # ── batches ─────────────────────────────────────────────────────────────────────────────────────
@@ -147,6 +176,18 @@ def ingest_paths(db: sqlite_utils.Database, paths: list[str], progress=None, wor
     return counts
 
 
+def crawled_hosts(db: sqlite_utils.Database) -> frozenset[str]:
+    """Hosts a crawl fetched from: the network policy allowed them then (a sites file named them), so a
+    re-parse does not call their pages mirrors (the demo's 127.0.0.1 is in no project registry)."""
+    from urllib.parse import urlsplit
+
+    rows = db.execute("SELECT DISTINCT CASE WHEN instr(substr(url, 9), '/') > 0 "
+                      "THEN substr(url, 1, instr(substr(url, 9), '/') + 8) ELSE url END FROM pages "
+                      "WHERE crawl_run_id IS NOT NULL AND url IS NOT NULL AND fetch_outcome = ?",
+                      [FetchOutcome.OK.value]).fetchall()
+    return frozenset(h for (u,) in rows if (h := (urlsplit(u or "").hostname or "").lower()))
+
+
 def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False, workers: int = 0,
             parser=None) -> Counter:
     """Parse again every page whose bytes were fetched whole (after an extractor change), without
@@ -155,6 +196,7 @@ def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False
     from pipelines.archive import ArchiveError, archived
 
     _, hosts = registry()
+    hosts = hosts | crawled_hosts(db)
     counts: Counter = Counter()
     where = ("fetch_outcome = ? AND parse_outcome IS NOT NULL" if not only_pending
              else "fetch_outcome = ? AND parse_outcome = 'pending'")
@@ -180,7 +222,8 @@ def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False
             if data is None:
                 counts["missing_archive"] += 1
                 continue
-            record = parser(data, filename=path or url, url=url, content_type=ctype, registry_hosts=hosts)
+            record = parser(data, filename=path or url, url=url, content_type=ctype, registry_hosts=hosts,
+                            images=archived_pictures(db, url, data))
             with db.conn:
                 _, status = store(db, record, page_id, source, fetched_at)
             counts[status] += 1

@@ -57,11 +57,16 @@ def clean_document(data: bytes, *, filename: str | None = None, url: str | None 
 
 
 def clean_and_extract(data: bytes, *, filename: str | None = None, url: str | None = None,
-                      content_type: str | None = None, registry_hosts=frozenset()) -> dict:
-    """The canonical record of a fetched or local document, cleaned; never raises for bad input."""
+                      content_type: str | None = None, registry_hosts=frozenset(), images=None) -> dict:
+    """The canonical record of a fetched or local document, cleaned; never raises for bad input.
+    `images`: src → bytes of the page's `<img>` pictures (or None), to read tables pasted as pictures."""
     try:
         doc, findings, chrome, kind = clean_document(data, filename=filename, url=url, content_type=content_type,
                                                      registry_hosts=registry_hosts)
+        if images is not None and doc.images:
+            from extract.readers.ocr import splice_images
+
+            splice_images(doc, images.get if isinstance(images, dict) else images)
     except Exception as exc:  # noqa: BLE001 - a hostile page becomes a record that says why
         doc, findings, chrome, kind = (Document(outcome="error", detail=f"cannot clean: {type(exc).__name__}: {exc}"[:500]),
                                        [], Chrome(), sniff(data, filename, content_type))

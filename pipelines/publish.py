@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -28,13 +29,37 @@ METADATA = Path(__file__).with_name("datasette_metadata.json")
 METADATA_DB_KEY = "nianbao"  # the database key used inside datasette_metadata.json
 
 
+# SQLite limits on every served connection. The SQL time limit interrupts between VM steps, never inside
+# one function call: `printf('%.*c', 2000000000, 'x')` would build 2 GB in one step. SQLITE_LIMIT_LENGTH
+# caps any string or blob a query can make (it must stay above the largest archived page, 32 MB, which
+# the archive download serves), so such a call fails at once with "string or blob too big".
+SQL_LIMITS = {
+    "SQLITE_LIMIT_LENGTH": 40 * 1024 * 1024,
+    "SQLITE_LIMIT_SQL_LENGTH": 100_000,
+    "SQLITE_LIMIT_LIKE_PATTERN_LENGTH": 1_000,
+}
+MAX_PRINTF_WIDTH = 1_000_000  # SQLite 3.40's printf pads one character per step: 2e9 is 25 s in one call
+MAX_FTS_QUERY = 1_000        # characters of a search box string given to nianbao_fts
+MAX_BIGRAM_TEXT = 200_000    # characters nianbao_bigrams reads (Python work: no SQLite limit applies)
+
+
 @hookimpl
 def prepare_connection(conn):
+    import sqlite3
+
     from pipelines.search import bigrams, fts_query
     from pipelines.warc_archive import ArchiveError, db_file, read_record, warc_dir
 
-    conn.create_function("nianbao_fts", 1, lambda q: fts_query(q or ""), deterministic=True)
-    conn.create_function("nianbao_bigrams", 1, lambda t: bigrams(t or ""), deterministic=True)
+    for name, value in SQL_LIMITS.items():
+        conn.setlimit(getattr(sqlite3, name), value)
+    # printf/format: the built-in, behind a check of every width and precision (see MAX_PRINTF_WIDTH)
+    inner = sqlite3.connect(":memory:", check_same_thread=False)
+    inner.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, SQL_LIMITS["SQLITE_LIMIT_LENGTH"])
+    for fn in ("printf", "format"):
+        conn.create_function(fn, -1, _guarded_printf(inner, fn), deterministic=True)
+    conn.create_function("nianbao_fts", 1, lambda q: fts_query((q or "")[:MAX_FTS_QUERY]), deterministic=True)
+    conn.create_function("nianbao_bigrams", 1, lambda t: bigrams((t or "")[:MAX_BIGRAM_TEXT]), deterministic=True)
+
     path = db_file(conn)
     directory = warc_dir(path) if path else None
 
@@ -42,6 +67,9 @@ def prepare_connection(conn):
         """nianbao_warc(warc_file, warc_offset, warc_length): the archived bytes, for SQL (null if unreadable)."""
         if directory is None or file is None:
             return None
+        if not all(isinstance(v, int) for v in (offset, length)) or offset < 0 \
+                or not 0 < length <= SQL_LIMITS["SQLITE_LIMIT_LENGTH"]:
+            return None  # a Python read of any length a query asks for is not bounded by SQLite's limits
         try:
             return read_record(directory, file, offset, length)
         except ArchiveError:
@@ -54,10 +82,19 @@ def prepare_connection(conn):
 def asgi_wrapper(datasette):
     """Datasette counts every match of a table's `_search` before showing 50 (at a million reports a common
     word is ~a million rows, seconds): searches run with `_nocount=1` unless the URL asks for a count
-    (`_count=1`); the search_reports query is the bounded, ranked search."""
+    (`_count=1`); the search_reports query is the bounded, ranked search.
+
+    And the database is served immutable, no canned query writes: anything but GET/HEAD/OPTIONS to a
+    database path is 405 (Datasette 0.65.5 answers a POST to a read-only canned query with a 500)."""
     def wrap(app):
         async def add_nocount(scope, receive, send):
             if scope.get("type") == "http":
+                if scope.get("method") not in ("GET", "HEAD", "OPTIONS") and not scope.get("path", "").startswith("/-/"):
+                    await send({"type": "http.response.start", "status": 405, "headers": [
+                        [b"content-type", b"text/plain; charset=utf-8"], [b"allow", b"GET, HEAD"]]})
+                    await send({"type": "http.response.body",
+                                "body": b"405 Method Not Allowed: nianbao serves a read-only database\n"})
+                    return
                 qs = scope.get("query_string") or b""
                 if b"_search" in qs and b"_nocount=" not in qs and b"_count=1" not in qs:
                     scope = dict(scope, query_string=qs + b"&_nocount=1")
@@ -78,6 +115,27 @@ def extra_template_vars(datasette):
     from pipelines.front import zh_header
 
     return {"zh_header": zh_header, "nianbao_db": datasette.get_database().name}
+
+
+_WIDTHS = re.compile(r"%[-+ 0#,!]*(\d*)(?:\.(\d*))?")
+
+
+def _guarded_printf(inner, name: str):
+    def call(fmt=None, *args):
+        if fmt is None:
+            return None
+        text = str(fmt)
+        widths = [int(w) for m in _WIDTHS.finditer(text) for w in m.groups() if w]
+        if "*" in text:
+            widths += [abs(a) for a in args if isinstance(a, int)]
+        if any(w > MAX_PRINTF_WIDTH for w in widths):
+            raise ValueError(f"{name}(): a width or precision above {MAX_PRINTF_WIDTH:,} (nianbao serve's limit)")
+        marks = ", ".join("?" * (1 + len(args)))
+        return inner.execute(f"SELECT {name}({marks})", (text, *args)).fetchone()[0]
+
+    return call
+
+
 
 
 def metadata_for(db_path: str) -> dict:

@@ -130,8 +130,7 @@ def hidden_selectors(tree: etree._Element) -> dict[str, str]:
     """`.class` / `#id` rules in <style> blocks whose declarations hide → {selector: declaration}."""
     out: dict[str, str] = {}
     for style in tree.iter("style"):
-        css = re.sub(r"/\*.*?\*/", "", style.text or "", flags=re.S)
-        for sels, body in re.findall(r"([^{}]+)\{([^{}]*)\}", css):
+        for sels, body in css_rules(style.text or ""):
             decl = hiding_declaration(body)
             if not decl:
                 continue
@@ -143,7 +142,35 @@ def hidden_selectors(tree: etree._Element) -> dict[str, str]:
     return out
 
 
-def css_path(el: etree._Element) -> str:
+def strip_css_comments(css: str) -> str:
+    r"""/* … */ removed in one pass (a lazy `/\*.*?\*/` rescans to the end from every unclosed `/*`)."""
+    out, pos = [], 0
+    while True:
+        start = css.find("/*", pos)
+        if start < 0:
+            out.append(css[pos:])
+            return "".join(out)
+        out.append(css[pos:start])
+        end = css.find("*/", start + 2)
+        if end < 0:
+            return "".join(out)
+        pos = end + 2
+
+
+def css_rules(css: str) -> list[tuple[str, str]]:
+    r"""(selectors, declarations) of each `selectors { declarations }` rule, innermost braces, in one
+    pass over the text — `([^{}]+)\{([^{}]*)\}` backtracks quadratically over a style without braces."""
+    rules = []
+    for chunk in strip_css_comments(css).split("}")[:-1]:
+        head, brace, body = chunk.rpartition("{")
+        if brace:
+            sels = head.rsplit("{", 1)[-1].rsplit("}", 1)[-1]
+            if sels.strip():
+                rules.append((sels, body))
+    return rules
+
+
+def css_path(el: etree._Element, positions: dict | None = None) -> str:
     """A CSS path a person can paste into the browser's inspector to find the element."""
     parts = []
     while el is not None and isinstance(el.tag, str) and el.tag.lower() not in ("html",):
@@ -157,14 +184,37 @@ def css_path(el: etree._Element) -> str:
                 part += "." + cls[0]
             parent = el.getparent()
             if parent is not None:
-                same = [c for c in parent if isinstance(c.tag, str) and c.tag.lower() == tag]
-                if len(same) > 1:
-                    part += f":nth-of-type({same.index(el) + 1})"
+                nth, count = _nth_of_type(parent, el, tag, positions)
+                if count > 1:
+                    part += f":nth-of-type({nth})"
         parts.append(part)
         if el.get("id"):
             break
         el = el.getparent()
     return " > ".join(reversed(parts))
+
+
+def _nth_of_type(parent, el, tag: str, positions: dict | None) -> tuple[int, int]:
+    """(1-based position of el among its parent's `tag` children, how many there are). With a cache
+    dict, each parent's children are counted once per page (8,000 sibling findings stay linear)."""
+    if positions is None:
+        same = [c for c in parent if isinstance(c.tag, str) and c.tag.lower() == tag]
+        return same.index(el) + 1, len(same)
+    key = (parent, tag)
+    if key not in positions:
+        same = [c for c in parent if isinstance(c.tag, str) and c.tag.lower() == tag]
+        positions[key] = ({c: i + 1 for i, c in enumerate(same)}, len(same))
+    index, count = positions[key]
+    return index[el], count
+
+
+def _within(el, marked: set) -> bool:
+    """Whether el or one of its ancestors is in `marked` (a walk up the tree: depth, not page size)."""
+    while el is not None:
+        if el in marked:
+            return True
+        el = el.getparent()
+    return False
 
 
 def _why_hidden(el: etree._Element, rules: dict[str, str]) -> str | None:
@@ -202,14 +252,11 @@ def _why_hidden(el: etree._Element, rules: dict[str, str]) -> str | None:
 def _candidates(tree: etree._Element, rules: dict[str, str]) -> list[etree._Element]:
     """Elements that could be hiding something: a style, the hidden attribute, a marquee or iframe, or
     a class/id named by a hiding <style> rule — one XPath union, returned in document order."""
-    lower = "translate({0}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz')"
     parts = ["//*[@style or @hidden]", "//marquee", "//iframe"]
-    for sel in rules:
-        name = sel[1:].replace("'", "")
-        if sel.startswith("."):
-            parts.append(f"//*[contains(concat(' ', {lower.format('normalize-space(@class)')}, ' '), ' {name} ')]")
-        else:
-            parts.append(f"//*[{lower.format('@id')} = '{name}']")
+    if rules:
+        # one test per element in Python (_why_hidden looks the class/id up in `rules`), not one XPath
+        # predicate per rule: a <style> of 8,000 hiding rules would make that rules × elements
+        parts.append("//*[@class or @id]")
     return tree.xpath(" | ".join(parts))
 
 
@@ -231,8 +278,10 @@ def find_hidden_spam(tree: etree._Element, registry_hosts=frozenset()) -> list[d
     findings: list[dict] = []
     rules = hidden_selectors(tree)
     doomed: list[etree._Element] = []
+    marked: set = set()       # doomed, for the ancestor test (linear: no scan of every doomed block)
+    positions: dict = {}      # css_path's sibling counts, once per parent
     for el in _candidates(tree, rules):
-        if not isinstance(el.tag, str) or (doomed and any(el is d or _is_ancestor(d, el) for d in doomed)):
+        if not isinstance(el.tag, str) or (marked and _within(el, marked)):
             continue
         tag = el.tag.lower()
         if tag in ("script", "style", "head", "title", "meta", "html", "body", "link"):
@@ -248,29 +297,35 @@ def find_hidden_spam(tree: etree._Element, registry_hosts=frozenset()) -> list[d
         if not signal:
             continue
         shown = text or (" ".join(sorted(set(hosts))) if hosts else (el.get("src") or ""))
-        findings.append(finding("hidden_element", shown, css_path(el), "removed", f"hidden by {why}"))
+        findings.append(finding("hidden_element", shown, css_path(el, positions), "removed", f"hidden by {why}"))
         doomed.append(el)
+        marked.add(el)
     # Visible blocks of links to non-government hosts whose anchors or hosts are spam: the tightest
-    # element holding three or more of them.
-    links = [a for a in _spam_links(tree, registry_hosts) if not any(_is_ancestor(d, a) for d in doomed)]
-    while len(links) >= 3:
+    # element holding three or more of them. Every ancestor's count is taken once; blocks are then
+    # taken deepest first, each with the links no deeper block took (as re-counting after each block
+    # would, without the quadratic re-count).
+    links = [a for a in _spam_links(tree, registry_hosts) if not _within(a, marked)]
+    if len(links) >= 3:
         counts: dict = {}
         for a in links:
             p = a.getparent()
             while p is not None:
                 counts[p] = counts.get(p, 0) + 1
                 p = p.getparent()
-        blocks = [el for el, c in counts.items() if c >= 3]
-        if not blocks:
-            break
-        # the deepest block (no other qualifying block inside it)
-        block = max(blocks, key=lambda el: sum(1 for _ in el.iterancestors()))
-        inside = [a for a in links if _is_ancestor(block, a)]
-        described = [f"{''.join(a.itertext()).strip()} <{urlsplit(a.get('href') or '').hostname}>" for a in inside]
-        findings.append(finding("link_farm", "; ".join(described), css_path(block), "removed",
-                                f"{len(inside)} links to non-government hosts"))
-        doomed.append(block)
-        links = [a for a in links if a not in inside]
+        order = {el: i for i, el in enumerate(counts)}
+        blocks = sorted((el for el, c in counts.items() if c >= 3),
+                        key=lambda el: (-sum(1 for _ in el.iterancestors()), order[el]))
+        farm_links = set(links)
+        taken: set = set()
+        for block in blocks:
+            inside = [a for a in block.iter("a") if a in farm_links and a not in taken]
+            if len(inside) < 3:
+                continue
+            described = [f"{''.join(a.itertext()).strip()} <{urlsplit(a.get('href') or '').hostname}>" for a in inside]
+            findings.append(finding("link_farm", "; ".join(described), css_path(block, positions), "removed",
+                                    f"{len(inside)} links to non-government hosts"))
+            doomed.append(block)
+            taken.update(inside)
     for el in tree.iter("script"):
         code = el.text or ""
         if _search_engine_redirect(code, registry_hosts):
@@ -280,7 +335,7 @@ def find_hidden_spam(tree: etree._Element, registry_hosts=frozenset()) -> list[d
             shown = re.sub(r"\s+", " ", code).strip()
             if targets:
                 shown = "→ " + " ".join(targets) + " | " + shown
-            findings.append(finding("redirect_script", shown, css_path(el), "removed",
+            findings.append(finding("redirect_script", shown, css_path(el, positions), "removed",
                                     "redirects visitors who arrive from a search engine"))
             doomed.append(el)
     for el in tree.iter("meta"):

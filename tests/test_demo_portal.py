@@ -21,6 +21,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import pytest
 from conftest import ROOT, shared
 
+from crawler.netpolicy import NetPolicy
 from crawler.registry import registry_hosts
 from demo.portal import DemoPortal
 from demo.portal.sites import HUGE_SIZE, content_of
@@ -79,7 +80,7 @@ def _values(record: dict, table: str) -> dict:
 
 @pytest.mark.parametrize("key", GENERATED)
 def test_every_report_extracts_to_the_manifest(portal, manifest, key):
-    hosts = registry_hosts()
+    hosts = registry_hosts() | NetPolicy.from_sites(portal.sites()).hosts
     problems = []
     for r in manifest[key]["reports"]:
         status, h, page = fetch(portal, r["url"])
@@ -471,7 +472,7 @@ def test_real_site_serves_the_corpus_byte_for_byte(portal, manifest):
     for r in manifest["real"]["reports"]:
         status, h, data = fetch(portal, r["url"])
         rec = clean_and_extract(data, filename=urlsplit(r["url"]).path, url=r["url"], content_type=h["content-type"],
-                                registry_hosts=registry_hosts())
+                                registry_hosts=registry_hosts() | NetPolicy.from_sites(portal.sites()).hosts)
         got = [rec[f] for f in ("agency", "year", "title", "format", "applications_layout", "published")]
         assert got == [r[f] for f in ("agency", "year", "title", "format", "applications_layout", "published")]
 

@@ -201,3 +201,47 @@ def test_store_keeps_source_resolved_by_and_computed(tmp_path):
     assert ("上海市科委", "carried_forward.total", 1, "text", None, None, 1) in rows
     assert ("上海市科委", "granted.total", 9, "text", None, None, 0) in rows
     assert ("平潭综合实验区", "normative_documents.issued", 88, "text", None, "prose", 0) in rows
+
+
+# ── rows whose labels are cut away from their values ─────────────────────────────────────────────
+
+def kewei_text() -> str:
+    return shared("corpus", "shanghai", "shanghai-kewei-2024-pdftext.md").read_text(encoding="utf-8")
+
+
+def test_detached_value_rows_are_placed_by_national_order_when_the_identities_hold():
+    # shanghai-kewei 2024 (PDF text): '（二）部分公开（区分处理的，只' / '理结计这一情形，不计其他情形）' on lines
+    # of their own, the value rows ('| 0 | 0 | … |', '| 1 | 0 | … | 1 |', '| 8 | 2 | … | 10 |') apart.
+    rec = rec_of_text(kewei_text(), "kewei.md")
+    apps = rec["applications"]
+    assert [apps[f"unavailable_not_held.{c}"] for c in ("natural_person", "total")] == [4, 4]
+    assert [apps[f"unavailable_needs_creation.{c}"] for c in ("natural_person", "total")] == [6, 6]
+    assert [apps[f"other_no_correction.{c}"] for c in ("natural_person", "commercial", "total")] == [8, 2, 10]
+    assert apps["withheld_internal_affairs.total"] == 1 and apps["partly_granted.total"] == 0
+    assert rec["cell_info"]["applications.other_no_correction.total"]["resolved_by"] == "national_order"
+    assert rec["unparsed"] == []
+    # the report's prose agrees: 不予公开 2, 无法提供 10, 其他处理 14
+    withheld = sum(apps[f"{r}.total"] for r in ("withheld_state_secret", "withheld_prohibited_by_law",
+               "withheld_three_safety", "withheld_third_party", "withheld_internal_affairs",
+               "withheld_process_info", "withheld_enforcement_file", "withheld_inquiry"))
+    assert withheld == 2
+    assert apps["unavailable_not_held.total"] + apps["unavailable_needs_creation.total"] + \
+        apps["unavailable_unclear.total"] == 10
+    assert not [c for c in rec["checks"] if not c["ok"]]
+
+
+def test_detached_rows_that_would_not_add_up_are_not_placed():
+    # one label-less row misprinted (6 … 7): pairing in order no longer adds up, so nothing is placed
+    six = "| 6 | 0 | 0 | 0 | 0 | 0 | 6 |"
+    assert kewei_text().count(six) == 1
+    rec = rec_of_text(kewei_text().replace(six, "| 6 | 0 | 0 | 0 | 0 | 0 | 7 |"), "kewei.md")
+    assert rec["applications"]["unavailable_not_held.total"] is None
+    assert "applications.unavailable_not_held.total" in rec["unparsed"]
+    assert not any(v.get("resolved_by") == "national_order" for v in rec["cell_info"].values())
+
+
+def test_detached_rows_are_not_placed_when_one_is_missing():
+    eight = "| 8 | 2 | 0 | 0 | 0 | 0 | 10 |"
+    rec = rec_of_text(kewei_text().replace(eight, "", 1), "kewei.md")
+    assert not any(v.get("resolved_by") == "national_order" for v in rec["cell_info"].values())
+    assert "applications.other_no_correction.total" in rec["unparsed"]

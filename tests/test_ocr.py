@@ -119,3 +119,83 @@ def test_image_file_is_read_too():
     rec = extract_bytes(buf.getvalue(), filename="table.jpg")
     assert rec["outcome"] != "needs_ocr"
     assert "结转下年度继续办理" in rec["text"] and "政府信息公开行政复议" in rec["text"]
+
+
+# ── a report page whose table 三 is a picture ─────────────────────────────────────────────────────
+
+@lru_cache(maxsize=None)
+def table_picture(fragment: str) -> bytes:
+    """The real table as a browser draws it (Debian's chromium, wqy-microhei), saved as a grey JPEG at
+    quality 70 — what an editor pasting a screenshot of the table into the page publishes."""
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    html = ("<html><head><meta charset='utf-8'><style>body{font-family:'WenQuanYi Micro Hei';background:#fff}"
+            "</style></head><body>" + fragment + "</body></html>")
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
+                                    args=["--headless", "--no-sandbox", "--disable-gpu"])
+        page = browser.new_page(viewport={"width": 1000, "height": 1400}, device_scale_factor=1.5)
+        page.set_content(html)
+        png = page.locator("table").first.screenshot()
+        browser.close()
+    img = Image.open(io.BytesIO(png)).convert("L").rotate(0.6, resample=Image.BICUBIC, expand=True, fillcolor=255)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=70)
+    return buf.getvalue()
+
+
+def test_report_page_with_table_three_as_an_img(tmp_path):
+    import json
+
+    from conftest import FIXTURES, ROOT
+
+    page = shared("corpus", "pingtan", "pingtan-2024-report.html").read_text(encoding="utf-8")
+    fragment = (FIXTURES / "html" / "pingtan-2024-table3.html").read_text(encoding="utf-8").split("-->", 1)[1].strip()
+    assert page.count(fragment) == 1          # the fixture is the page's own table 三, byte for byte
+    (tmp_path / "report.html").write_text(page.replace(fragment, '<p><img src="./W020250310table3.jpg"></p>'),
+                                          encoding="utf-8")
+    (tmp_path / "W020250310table3.jpg").write_bytes(table_picture(fragment))
+    out = subprocess.run([str(ROOT / ".venv" / "bin" / "nianbao"), "extract", str(tmp_path / "report.html"), "--json"],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    rec = json.loads(out.stdout)
+    exp = load_expected(EXPECTED / "pingtan-2024-report.html.json")
+    read, _ = assert_no_wrong_number(rec, exp)
+    apps = rec["applications"]
+    assert sum(v is not None for v in apps.values()) >= 0.7 * len(exp["applications"])
+    assert apps["new_received.total"] == exp["applications"]["new_received.total"]
+    # only table 三 came from the picture: tables 二 and 四 are the page's own markup, read as printed
+    assert rec["active"] == exp["active"] and rec["review_litigation"] == exp["review_litigation"]
+    assert {k.split(".")[0] for k, v in rec["cell_info"].items() if v.get("source") == "ocr"} == {"applications"}
+
+
+def test_crawled_picture_is_read_into_its_page_on_reparse(tmp_path):
+    # the crawler archives a report's pictures like attachments; the page parsed before its picture
+    # arrived lacks table 三, and `reparse` reads it from the archived picture
+    from conftest import FIXTURES
+
+    from pipelines.ingest import ingest_bytes, reparse
+    from pipelines.schema import open_db
+
+    page = shared("corpus", "pingtan", "pingtan-2024-report.html").read_text(encoding="utf-8")
+    fragment = (FIXTURES / "html" / "pingtan-2024-table3.html").read_text(encoding="utf-8").split("-->", 1)[1].strip()
+    base = "http://www.pingtan.gov.cn/zwgk/zfxxgk/zfxxgknb/202503/"
+    db = open_db(str(tmp_path / "t.db"))
+    with db.conn:
+        ingest_bytes(db, page.replace(fragment, '<img src="./W020250310table3.jpg">').encode("utf-8"),
+                     source=base + "t20250310_97791.htm", url=base + "t20250310_97791.htm", content_type="text/html")
+    ocr_cells = "SELECT count(*) FROM cells WHERE source = 'ocr' AND table_name = 'applications'"
+    assert db.execute(ocr_cells).fetchone()[0] == 0
+    with db.conn:
+        ingest_bytes(db, table_picture(fragment), source=base + "W020250310table3.jpg",
+                     url=base + "W020250310table3.jpg", content_type="image/jpeg")
+    reparse(db)
+    exp = load_expected(EXPECTED / "pingtan-2024-report.html.json")["applications"]
+    rows = db.execute("SELECT c.key, c.value, c.resolved_by, c.confidence FROM cells c JOIN reports r "
+                      "ON r.id = c.report_id WHERE r.is_current = 1 AND c.table_name = 'applications' "
+                      "AND c.source = 'ocr'").fetchall()
+    kept = [(k, v) for k, v, how, _ in rows if v is not None]
+    assert len(kept) >= 0.7 * len(exp)
+    assert all(exp[k] == v for k, v in kept)                               # not one wrong number
+    assert all(how == "identities" for _, v, how, _ in rows if v is not None)

@@ -24,7 +24,11 @@ def convert_to_html(data: bytes, kind: str, timeout: int = 120) -> Document:
         return Document(outcome="needs_conversion",
                         detail=f".{kind} needs LibreOffice (soffice) to convert; it is not installed")
     from extract.encoding import decode
+    from extract.limits import check_zip
     from extract.readers.html import read_html
+
+    if data[:4] == b"PK\x03\x04":
+        check_zip(data)  # .xlsx: LibreOffice would inflate a bomb in full
 
     with tempfile.TemporaryDirectory(prefix="nianbao-convert-") as tmp:
         src = Path(tmp) / f"in.{SUFFIX.get(kind, kind)}"

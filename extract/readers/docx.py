@@ -13,6 +13,9 @@ def read_docx(data: bytes) -> Document:
     from docx.table import Table
     from docx.text.paragraph import Paragraph
 
+    from extract.limits import check_zip
+
+    check_zip(data)  # a part that inflates past the bounds is refused before python-docx inflates it
     d = docx.Document(io.BytesIO(data))
     doc = Document(content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
     def walk(parent) -> None:

@@ -56,11 +56,30 @@ def _lines(s: str) -> str:
     return "\n".join(ln for ln in lines if ln)
 
 
-def table_grid(table: etree._Element) -> list[list[str | None]]:
-    """Expand rowspan/colspan. Spanned positions are None; missing trailing cells are padded with None."""
+# A national table is a few hundred cells; a grid past these bounds is not a report table but a span bomb
+# (`colspan=200 rowspan=200` in every cell): it is skipped, and the document says so.
+MAX_TABLE_CELLS = 50_000
+MAX_DOCUMENT_CELLS = 200_000
+
+
+class TableTooLarge(ValueError):
+    pass
+
+
+def table_grid(table: etree._Element, budget: int = MAX_TABLE_CELLS) -> list[list[str | None]]:
+    """Expand rowspan/colspan. Spanned positions are None; missing trailing cells are padded with None.
+    A rowspan stops at the table's last row (as in a browser). Raises TableTooLarge, before expanding
+    anything, when the grid would hold more than `budget` cells."""
     rows = [tr for tr in table.iter("tr") if _owning_table(tr) is table]
+    area = 0
+    for r, tr in enumerate(rows):
+        for td in tr:
+            if isinstance(td.tag, str) and td.tag.lower() in ("td", "th"):
+                area += _span(td.get("colspan")) * min(_span(td.get("rowspan")), len(rows) - r)
+        if area > budget:
+            raise TableTooLarge(f"a table of more than {budget:,} cells once its spans are expanded")
     grid: list[list[str | None]] = []
-    pending: dict[tuple[int, int], bool] = {}
+    pending: set[tuple[int, int]] = set()
     for r, tr in enumerate(rows):
         while len(grid) <= r:
             grid.append([])
@@ -73,18 +92,20 @@ def table_grid(table: etree._Element) -> list[list[str | None]]:
                 _put(line, c, None)
                 c += 1
             cs = _span(td.get("colspan"))
-            rs = _span(td.get("rowspan"))
+            rs = min(_span(td.get("rowspan")), len(rows) - r)
             _put(line, c, cell_text(td))
             for dc in range(1, cs):
                 _put(line, c + dc, None)
             for dr in range(1, rs):
                 for dc in range(cs):
-                    pending[(r + dr, c + dc)] = True
+                    pending.add((r + dr, c + dc))
             c += cs
         while (r, c) in pending:
             _put(line, c, None)
             c += 1
     width = max((len(r) for r in grid), default=0)
+    if width * len(grid) > budget:
+        raise TableTooLarge(f"a table of more than {budget:,} cells once its rows are padded")
     for r in range(len(grid)):
         for c in range(width):
             if (r, c) in pending and (c >= len(grid[r]) or grid[r][c] is None):
@@ -117,6 +138,7 @@ def read_element(root: etree._Element, doc: Document | None = None) -> Document:
     """Walk an element in document order: data tables → grids, the rest → text lines."""
     doc = doc or Document()
     buf: list[str] = []
+    budget = [MAX_DOCUMENT_CELLS]
 
     def flush():
         s = SPACE.sub(" ", "".join(buf)).strip()
@@ -132,9 +154,19 @@ def read_element(root: etree._Element, doc: Document | None = None) -> Document:
             if e.tail:
                 buf.append(e.tail)
             return
+        if tag == "img" and e.get("src"):
+            # a table pasted as a picture: remembered where it sits, recognised later if its bytes are
+            # at hand (readers/ocr.splice_images); the row before it anchors it
+            flush()
+            doc.images.append((doc.rows[-1] if doc.rows else None, e.get("src").strip()))
         if tag == "table" and not any(True for _ in e.iterdescendants("table")):
             flush()
-            grid = table_grid(e)
+            try:
+                grid = table_grid(e, min(MAX_TABLE_CELLS, budget[0]))
+            except TableTooLarge as exc:
+                doc.warn(f"table skipped: {exc}")
+                grid = []
+            budget[0] -= sum(len(row) for row in grid)
             if grid:
                 doc.add_grid(grid, aligned=True)
         else:

@@ -479,3 +479,35 @@ def read_image(data: bytes) -> Document:
         doc.outcome = "needs_ocr"
         doc.detail = "OCR recognised no text in the image: a person must read it"
     return doc
+
+
+MIN_TABLE_IMAGE = (200, 80)   # px: smaller pictures are icons, seals and logos, never a table
+
+
+def splice_images(doc: Document, fetch) -> int:
+    """Recognise the `<img>` pictures of an HTML page whose bytes `fetch(src)` returns, and put their rows
+    where each picture sits. Returns how many were read. A picture that is not an image, is too small to
+    be a table, or in which nothing is recognised adds nothing."""
+    from PIL import Image
+
+    read = 0
+    for anchor, src in reversed(doc.images):
+        data = fetch(src)
+        if not data:
+            continue
+        try:
+            with Image.open(io.BytesIO(data)) as im:
+                if im.width < MIN_TABLE_IMAGE[0] or im.height < MIN_TABLE_IMAGE[1]:
+                    continue
+        except Exception:  # noqa: BLE001 - not an image: nothing to read
+            continue
+        if not tesseract_available():
+            return read
+        found = read_image(data)
+        if not found.rows:
+            continue
+        at = next((k + 1 for k, r in enumerate(doc.rows) if r is anchor), 0 if anchor is None else len(doc.rows))
+        doc.rows[at:at] = found.rows
+        doc.ocr = True
+        read += 1
+    return read

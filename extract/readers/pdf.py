@@ -29,10 +29,18 @@ def read_pdf(data: bytes) -> Document:
     from extract.readers import ocr
 
     doc = Document(content_type="application/pdf")
-    chars = 0
+    chars = images = 0   # images: anything drawn (a scan, or text as outlines) that OCR could read
     can_ocr = None
-    with pdfplumber.open(io.BytesIO(data)) as pdf:
-        for number, page in enumerate(pdf.pages):
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+        pages = pdf.pages
+    except Exception as exc:  # noqa: BLE001 - pdfplumber wraps pdfminer's errors, often with no message
+        return Document(content_type="application/pdf", outcome="error", detail=_pdf_problem(exc))
+    if _page_tree_cycles(pdf):
+        doc.warn("the PDF's page tree refers back to itself (a cycle); pages were found by scanning the file")
+    with pdf:
+        for number, page in enumerate(pages):
+            images += len(page.images) + len(page.rects) + len(page.curves) + len(page.lines)  # drawn text counts
             if not page.chars:  # a scanned or image-only page: recognise it in place
                 if can_ocr is None:
                     can_ocr = ocr.tesseract_available()
@@ -58,8 +66,52 @@ def read_pdf(data: bytes) -> Document:
                     grid = [[c for c in r] for r in grid]
                     if grid:
                         doc.add_grid(grid, aligned=True)
-    if chars == 0 and not doc.rows:
+    if not pages:
+        doc.outcome = "error"
+        doc.detail = "the PDF has no page that can be reached (its page tree is empty, broken or cyclic)"
+    elif chars == 0 and images == 0:
+        doc.outcome = "error"
+        doc.detail = f"the PDF's {len(pages)} page(s) hold neither text nor images or drawings: nothing to read or OCR"
+    elif chars == 0 and not doc.rows:
         doc.outcome = "needs_ocr"
         doc.detail = "PDF has no text layer (a scan); OCR is needed to read it" + \
             (" and recognised no text" if can_ocr else " (tesseract with chi_sim is not installed)")
     return doc
+
+
+def _pdf_problem(exc: Exception) -> str:
+    """What stopped pdfplumber, in words (its exceptions often carry no message)."""
+    cause = exc
+    while cause.__cause__ is not None or cause.__context__ is not None:
+        cause = cause.__cause__ or cause.__context__
+    names = {type(exc).__name__, type(cause).__name__}
+    if names & {"PDFPasswordIncorrect", "PDFEncryptionError", "PDFEncryptionWarning"} or "password" in str(cause).lower():
+        return "the PDF is encrypted (password-protected): its text cannot be read without the password"
+    return f"cannot read pdf: {type(cause).__name__}: {cause}".rstrip(": ")[:300]
+
+
+def _page_tree_cycles(pdf) -> bool:
+    """Whether the /Pages tree reaches a node twice (pdfminer then falls back to scanning every object)."""
+    from pdfminer.pdftypes import resolve1
+
+    try:
+        root = pdf.doc.catalog.get("Pages")
+    except Exception:  # noqa: BLE001
+        return False
+    seen: set[int] = set()
+    stack = [root]
+    while stack and len(seen) < 100_000:
+        ref = stack.pop()
+        objid = getattr(ref, "objid", None)
+        if objid is not None:
+            if objid in seen:
+                return True
+            seen.add(objid)
+        try:
+            node = resolve1(ref)
+        except Exception:  # noqa: BLE001
+            continue
+        if isinstance(node, dict) and "Kids" in node:
+            kids = resolve1(node["Kids"])
+            stack.extend(kids if isinstance(kids, list) else [])
+    return False
