@@ -230,6 +230,52 @@ def classify(url: str, title: str = "", registry_hosts=frozenset()) -> Address:
     return answer("other")
 
 
+def report_by_address(url: str) -> bool:
+    """The address alone says report: a CMS's annual-report module, or a page in an article family under a
+    年报 column token (what a listing links there is a report, whatever its link text)."""
+    f = family_of(url)
+    return f is not None and (f.kind == "report" or (f.kind == "article" and column_of(url) is not None))
+
+
 def in_family(url: str, *names: str) -> bool:
     f = family_of(url)
     return f is not None and f.name in names
+
+
+# ── copies ───────────────────────────────────────────────────────────────────────────────────────
+
+def _site_key(host: str) -> str:
+    host = (host or "").lower()
+    return host[4:] if host.startswith("www.") else host
+
+
+def _names(site: dict) -> set[str]:
+    return {re.sub(r"\s+", "", n) for n in [site.get("agency") or ""] + (site.get("aliases") or "").split(";") if n.strip()}
+
+
+def copied_site(url: str, sites: list[dict], agency: str | None = None) -> dict | None:
+    """The registered site a copy on another host copies, by path: the site whose 年报 column path the
+    address's path starts with (clones copy paths one to one: 156152.com/zfjgzy/gzsrmzfbgt/zfxxgknb/… is
+    www.gz.gov.cn's column). The longest matching column wins; a column path several registered sites share
+    (/zwgk/zfxxgk/zfxxgknb/) names one of them only when the copy's own agency (what the page says) is that
+    site's. {agency, host, column} or None."""
+    parts = urlsplit(url or "")
+    host = _site_key(parts.hostname or "")
+    path = parts.path
+    matches: dict[str, list[dict]] = {}
+    for s in sites:
+        col = urlsplit(s.get("column_url") or "")
+        col_path = col.path.rsplit("/", 1)[0] + "/"     # …/zfxxgknb/index.html is the column …/zfxxgknb/
+        if not col.hostname or col_path == "/" or not s.get("agency") or s.get("verified") == "mirror" \
+                or not path.startswith(col_path) or _site_key(col.hostname) == host:
+            continue
+        matches.setdefault(col_path, []).append(s)
+    for col_path in sorted(matches, key=len, reverse=True):
+        found = matches[col_path]
+        if len({_site_key(urlsplit(s["column_url"]).hostname) for s in found}) > 1:
+            said = re.sub(r"\s+", "", agency or "")
+            found = [s for s in found if said and any(n in said or said in n for n in _names(s))]
+        if len({_site_key(urlsplit(s["column_url"]).hostname) for s in found}) == 1:
+            s = found[0]
+            return {"agency": s["agency"], "host": urlsplit(s["column_url"]).netloc.lower(), "column": s["column_url"]}
+    return None

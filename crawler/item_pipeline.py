@@ -8,6 +8,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
+from pipelines.clones import attribute
 from pipelines.ingest import Parser, archive, store
 from pipelines.models import FetchedResponse, FetchOutcome
 from pipelines.writers import bulk_writes, now
@@ -92,6 +93,7 @@ class StorePipeline:
         with self.page():  # archive before anything parses the bytes
             page_id = archive(self.db, fetched)
         record = await self._parse(fetched)
+        attribute(record, fetched.url, self.crawl_state.sites)   # a copy: of which crawled site?
         with self.page():
             report_id, status = store(self.db, record, page_id, fetched.url, fetched.fetched_at)
         counts[status] += 1
@@ -124,7 +126,7 @@ class StorePipeline:
 
     async def _parse(self, fetched: FetchedResponse) -> dict:
         kwargs = dict(filename=fetched.url, url=fetched.url, content_type=fetched.content_type,
-                      registry_hosts=frozenset(self.crawl_state.allowed_hosts))
+                      registry_hosts=frozenset(self.crawl_state.government_hosts))
         if self.parser.pool is None:
             return self.parser(fetched.body, **kwargs)
         loop = asyncio.get_running_loop()

@@ -1,8 +1,9 @@
 """The site registry (crawler/sites.csv) as data: which agencies and portals nianbao knows.
 
 Its hosts also decide what is *not* a mirror: a page is accepted when its host is under .gov.cn or
-is a registry portal. Which origins may be fetched at all is crawler/netpolicy.py's decision; the demo
-portal and the tests' servers on 127.0.0.1 are named only by their own sites files.
+is a registry portal — except a row marked `mirror`, a known copy listed so that it is watched. Which origins
+may be fetched at all is crawler/netpolicy.py's decision; the demo portal and the tests' servers on 127.0.0.1 are
+named only by their own sites files.
 
 Every crawl is bounded per site by SITE_LIMITS; a sites file may override them per row with optional
 columns of the same names after the registry's own (an empty cell keeps the default)."""
@@ -19,8 +20,9 @@ SITES = Path(__file__).with_name("sites.csv")
 COLUMNS = ["agency", "level", "region_code", "province", "portal_url", "column_url", "cms", "aliases", "verified", "notes"]
 LEVELS = {"province", "city", "county", "township", "department"}
 # yes: checked by a fetch; seen: seen in public material, not fetched (crawler/registry_seen.py); document: named in
-# a report's own text; no: remembered, unverified; local: the offline demo portal
-VERIFIED = {"yes", "seen", "document", "no", "local"}
+# a report's own text; no: remembered, unverified; local: the offline demo portal; mirror: a known copy of a
+# government site, listed to be watched (fetched, never a government host: what it holds is quarantined)
+VERIFIED = {"yes", "seen", "document", "no", "local", "mirror"}
 
 
 def host_of(url: str) -> str:
@@ -101,6 +103,8 @@ def load_sites(path: Path = SITES) -> list[dict]:
 def registry_hosts(path: Path = SITES) -> frozenset[str]:
     hosts = set()
     for row in load_sites(path):
+        if row.get("verified") == "mirror":
+            continue
         for key in ("portal_url", "column_url"):
             host = urlsplit(row.get(key) or "").hostname
             if host:

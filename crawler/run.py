@@ -58,7 +58,10 @@ def crawl(db, sites: list[dict], jobdir: str | None = None, overrides: dict | No
     for k, v in (overrides or {}).items():
         settings.set(k, v, priority="cmdline")
     # finish pages a killed crawl archived but never parsed (in a worker: they may be what killed it)
-    reparse(db, only_pending=True, workers=settings.getint("NIANBAO_EXTRACT_WORKERS", 1))
+    # (with this crawl's government hosts: a watched copy it fetched is no agency's, and its copies attributed)
+    pre = CrawlState(None, [dict(s) for s in sites], frozenset(hosts or registry_hosts()))
+    reparse(db, only_pending=True, workers=settings.getint("NIANBAO_EXTRACT_WORKERS", 1),
+            hosts=pre.government_hosts, sites=pre.sites)
     state = CrawlState(db, [dict(s) for s in sites], frozenset(hosts or registry_hosts()), validators(db))
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(ReportsSpider)

@@ -24,9 +24,10 @@ class CrawlState:
     listing_failures: dict[str, int] = field(default_factory=dict)
     counts: dict[str, Counter] = field(default_factory=lambda: defaultdict(Counter))  # site → outcome → n
     run_id: int | None = None
+    government_hosts: frozenset[str] = frozenset()   # allowed hosts less the watched copies (verified=mirror)
 
     def __post_init__(self):
-        hosts = set(self.allowed_hosts)
+        hosts, government = set(self.allowed_hosts), set(self.allowed_hosts)
         for s in self.sites:
             self.listed.setdefault(s["agency"], set())
             self.listing_failures.setdefault(s["agency"], 0)
@@ -34,7 +35,10 @@ class CrawlState:
                 h = urlsplit(s.get(key) or "").hostname
                 if h:
                     hosts.add(h.lower())
+                    if s.get("verified") != "mirror":   # a watched copy is fetched, but is no agency's host
+                        government.add(h.lower())
         self.allowed_hosts = frozenset(hosts)
+        self.government_hosts = frozenset(government)
 
     def total(self, *keys: str) -> dict[str, int]:
         return {k: sum(c.get(k, 0) for c in self.counts.values()) for k in keys}

@@ -189,14 +189,14 @@ def crawled_hosts(db: sqlite_utils.Database) -> frozenset[str]:
 
 
 def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False, workers: int = 0,
-            parser=None) -> Counter:
+            parser=None, hosts=None, sites=None) -> Counter:
     """Parse again every page whose bytes were fetched whole (after an extractor change), without
     recrawling — pages whose extraction failed included: those are the ones an extractor fix rescues.
     With only_pending, just the pages archived but never parsed (a crawl killed between the two)."""
     from pipelines.archive import ArchiveError, archived
 
-    _, hosts = registry()
-    hosts = hosts | crawled_hosts(db)
+    if hosts is None:   # a crawl passes its own: a watched copy it fetched is no government host
+        hosts = registry()[1] | crawled_hosts(db)
     counts: Counter = Counter()
     where = ("fetch_outcome = ? AND parse_outcome IS NOT NULL" if not only_pending
              else "fetch_outcome = ? AND parse_outcome = 'pending'")
@@ -224,6 +224,10 @@ def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False
                 continue
             record = parser(data, filename=path or url, url=url, content_type=ctype, registry_hosts=hosts,
                             images=archived_pictures(db, url, data))
+            if sites:
+                from pipelines.clones import attribute
+
+                attribute(record, url, sites)
             with db.conn:
                 _, status = store(db, record, page_id, source, fetched_at)
             counts[status] += 1

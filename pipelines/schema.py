@@ -13,6 +13,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from extract import formats as F
+from pipelines.clones import CLONE_SITES_VIEW
 
 SCHEMA_VERSION = 3
 TABLE_KEYS = {
@@ -197,6 +198,14 @@ def text_once(db: sqlite_utils.Database) -> None:
         db.execute(f"DROP INDEX IF EXISTS {name}")
 
 
+@MIGRATIONS(name="0007_clone_pages")
+def clone_pages(db: sqlite_utils.Database) -> None:
+    """Clone sites as a finding: one row per page quarantined for its host (pipelines/clones.py)."""
+    from pipelines.clones import create_table
+
+    create_table(db)
+
+
 # ── derived objects: rebuilt when their definitions change, not on every open ──────────────────────
 
 def _ensure_derived(db: sqlite_utils.Database) -> bool:
@@ -266,6 +275,7 @@ INDEXES = {
         "spam_findings": [["report_id"], ["page_id"], ["kind"]],
         "agencies": [["province"], ["level"], ["name"]],
         "applications_wide": [["new_received__total"]],
+        "clone_pages": [["clone_host"]],
 }
 
 
@@ -316,6 +326,7 @@ WHERE cur.is_current = 1 AND cur.quarantined = 0
 SELECT s.*, CASE WHEN s.reviewed = 1 THEN '已核实 confirmed' WHEN s.reviewed = 0 THEN '误报 rejected'
                  ELSE '未核实 unconfirmed' END AS status
 FROM spam_findings s""",
+        "clone_sites": CLONE_SITES_VIEW,   # who copies which government site (pipelines/clones.py)
 }
 
 

@@ -6,7 +6,7 @@ Identity and revisions:
 * a page is one fetched or ingested source version: id = hash(source, sha256 of its bytes), so
   re-ingesting the same bytes changes nothing;
 * a report is one agency and year (`report_key`); an HTML page and its PDF attachment carrying the same
-  report are two sources of one report;
+  report are two sources of one report; a quarantined copy (a clone) is keyed apart, never the agency's report;
 * a new revision is made only when the *extracted record* changes (hash of the canonical figures,
   metadata and text — never the raw bytes, which carry view counters and timestamps); the old revision
   is kept with is_current = 0.
@@ -19,11 +19,13 @@ import json
 import re
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
 from extract.normalize import normalize, to_simplified
 from pipelines.archive import archive_bytes, archived
+from pipelines.clones import store_clone
 from pipelines.derived import LOAD_DEFERRED, indexes_deferred, mark_pending, sync_pending
 from pipelines.models import FetchOutcome, ParseOutcome, Site, page_outcome
 from pipelines.schema import GROUPS, OTHER_ROWS, RECORD_JSON_OMIT, TABLE_KEYS, WIDE, column
@@ -125,6 +127,16 @@ def _match_agency(db: sqlite_utils.Database, name: str | None) -> str:
     return aid
 
 
+def report_key_for(record: dict, agency_id_: str) -> str:
+    """One key per agency and year — except a quarantined copy (a clone, a stuffed title), keyed apart by its
+    host so that it never becomes a revision or a second source of the agency's report."""
+    key = short_hash(agency_id_, str(record["year"]))
+    if record.get("quarantined"):
+        host = (urlsplit((record.get("source") or {}).get("url") or "").netloc or "").lower()
+        key = short_hash(key, "quarantined", host)
+    return key
+
+
 def record_hash(record: dict) -> str:
     """Hash of what was *extracted* (figures, metadata, text) — not of the raw bytes."""
     keep = {k: record.get(k) for k in ("agency", "year", "format", "applications_layout", "title", "published",
@@ -200,11 +212,12 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
     _update(db, "pages", "id", page_id, page_update)
     _keep_decoded_copy(db, record, page_id)
     _store_findings(db, record, page_id, source, None, seen_at)
+    store_clone(db, record, page_id, (record.get("source") or {}).get("url") or source, seen_at)
     if outcome not in ("ok",) or record.get("year") is None or not record.get("agency"):
         return None, "not_a_report"
 
     aid = _match_agency(db, record["agency"])
-    key = short_hash(aid, str(record["year"]))
+    key = report_key_for(record, aid)
     rhash, fhash = record_hash(record), figures_hash(record)
     existing = db.execute("SELECT id, record_hash, figures_hash, cells_parsed, is_current, revision FROM reports "
                           "WHERE report_key = ? ORDER BY revision", [key]).fetchall()

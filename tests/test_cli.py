@@ -65,7 +65,7 @@ def test_ingest_and_demo_build_a_database(tmp_path):
     demo = tmp_path / "demo.db"
     p = run("demo", "--no-serve", "--db", str(demo), "--quiet")
     assert p.returncode == 0, p.stderr[-2000:]
-    assert p.stdout.strip().endswith(f"demo database: 83 published reports (crawl + 3 bundled real documents) → {demo}")
+    assert p.stdout.strip().endswith(f"demo database: 103 published reports (crawl + 3 bundled real documents) → {demo}")
     import sqlite3
 
     conn = sqlite3.connect(demo)

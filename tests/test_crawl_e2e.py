@@ -134,10 +134,54 @@ def test_spam_is_recorded_unconfirmed_and_the_text_restored(first):
               manifest["hacked"]["agency"])
     assert all("365体育投注" not in t for t, in texts)
     assert any("习近平新时代中国特色社会主义思想" in t for t, in texts)
-    # and no finding anywhere else: the clean demo sites accuse nobody
-    others = q(db, "SELECT count(*) FROM spam_findings s JOIN pages p ON p.id = s.page_id WHERE p.site != ?",
-               manifest["hacked"]["agency"])[0][0]
+    # and no finding anywhere else: the clean demo sites accuse nobody (the clone's findings are the clone's)
+    others = q(db, "SELECT count(*) FROM spam_findings s JOIN pages p ON p.id = s.page_id WHERE p.site != ? "
+                   "AND p.id NOT IN (SELECT page_id FROM clone_pages)", manifest["hacked"]["agency"])[0][0]
     assert others == 0
+
+
+FAMILY_SITES = {"xj": "hex32-shtml", "gd": "guangdong-post", "vsb": "vsb", "hwnb": "hanweb-annual-module",
+                "ah": "anhui-annual-report", "hb": "hebei-columns", "sx": "snowflake-id", "hlj": "heilongjiang",
+                "ha": "henan-dated", "ln": "liaoning-id-index"}
+
+
+def test_each_address_family_is_crawled_end_to_end(first):
+    """One demo site per address family seen on real portals: every report fetched at its family's address,
+    extracted and published — including listings whose link text says only "2023年度" (hwnb, sx, ln: known by
+    address) and Liaoning's …/<HEX>/index.shtml, which looks like a listing page."""
+    from crawler.addresses import family_of, report_by_address
+
+    db, _, manifest, _, _ = first
+    for key, family in FAMILY_SITES.items():
+        site = manifest[key]
+        assert len(site["reports"]) == 2, key
+        for r in site["reports"]:
+            assert family_of(r["url"]).name == family, r["url"]
+            (report_id, quarantined), = q(db, "SELECT report_id, quarantined FROM pages WHERE url = ?", r["url"])
+            assert report_id and quarantined == 0, r["url"]
+            (agency, year), = q(db, "SELECT agency, year FROM report_summary WHERE report_id = ?", report_id)
+            assert (agency, year) == (r["agency"], r["year"]), r["url"]
+        if key in ("hwnb", "sx", "ln"):
+            assert all(report_by_address(r["url"]) for r in site["reports"])
+
+
+def test_the_clone_is_quarantined_and_published_as_a_clone_finding(first):
+    db, _, manifest, _, _ = first
+    gd, clone = manifest["gd"], manifest["gd"]["clone"]
+    for url in clone["pages"]:
+        (quarantined, outcome), = q(db, "SELECT quarantined, outcome FROM pages WHERE url = ?", url)
+        assert (quarantined, outcome) == (1, "quarantined"), url
+    (host, copied, copied_host, matched_by, first_seen, last_seen, pages, spam), = q(
+        db, "SELECT clone_host, copied_agency, copied_host, matched_by, first_seen, last_seen, pages, spam_found "
+            "FROM clone_sites")
+    assert (host.split(":")[0], copied, copied_host, matched_by, pages) == \
+        ("localhost", gd["agency"], clone["copies_host"], "column path", 2)
+    assert first_seen <= last_seen and spam >= 2          # the injected casino links, on each of its pages
+    # never the agency's report: gd's two reports are published once each, from gd's own host
+    published = q(db, "SELECT s.year, p.url FROM report_summary s JOIN pages p ON p.report_id = s.report_id "
+                      "WHERE s.agency = ?", gd["agency"])
+    assert sorted(y for y, _ in published) == sorted(r["year"] for r in gd["reports"])
+    assert all(u.startswith("http://127.0.0.1:") for _, u in published)
 
 
 def test_robots_disallowed_column_is_never_fetched(first):
@@ -199,9 +243,9 @@ def test_second_crawl_fetches_only_what_changed(first, portal):
     run = q(db, "SELECT reports_new, reports_changed, not_modified FROM crawl_runs WHERE id = 2")[0]
     assert run[:2] == (0, 1)
     # report pages and attachments answered 304 except the one that changed; listings were re-read
-    report_paths = {Path(r["values_from"]).name for s in manifest.values()
+    report_paths = {urlsplit(r["values_from"]).path for s in manifest.values()  # a path: Liaoning's are all index.shtml
                     if isinstance(s["reports"], list) for r in s["reports"]}
-    full = [p for m, p, st in requests if st == 200 and Path(urlsplit(p).path).name in report_paths]
+    full = [p for m, p, st in requests if st == 200 and urlsplit(p).path in report_paths]
     assert full == [urlsplit(changed["url"]).path]
     assert run[2] >= 70
     assert any(p.startswith("/trs/zwgk/zfxxgk/zfxxgknb/index") and st == 200 for _, p, st in requests)

@@ -34,12 +34,25 @@ PARAMS = {  # parameters a journalist would type; every canned query must answer
     "outcome_mix_by_year": {},
     "fees_vs_processing_fees": {},
     "archived_page": {"report_id": "?"},  # filled in with a real id by the test
+    "clone_sites": {"host": ""},
 }
+# a clone serving pingtan's real 2024 report at the path of pingtan's 年报 column (a faithful reproduction)
+CLONE_URL = "http://www.moonvisionstudio.com/zwgk/zfxxgk/zfxxgknb/202503/t20250320_105587.htm"
 
 
 @pytest.fixture(scope="session")
 def corpus_db(tmp_path_factory):
-    return build_db(tmp_path_factory.mktemp("datasette") / "corpus.db", SHARED / "seeds", SHARED / "corpus")
+    path = build_db(tmp_path_factory.mktemp("datasette") / "corpus.db", SHARED / "seeds", SHARED / "corpus")
+    from crawler.registry import registry_hosts
+    from pipelines.ingest import ingest_bytes
+    from pipelines.schema import open_db
+
+    db = open_db(str(path))
+    with db.conn:
+        ingest_bytes(db, (SHARED / "corpus" / "pingtan" / "pingtan-2024-report.html").read_bytes(), source=CLONE_URL,
+                     url=CLONE_URL, fetched_at="2026-02-01T00:00:00+00:00", registry_hosts=registry_hosts())
+    db.conn.close()
+    return path
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +98,13 @@ def test_every_canned_query_runs_and_returns_rows(server, corpus_db):
             params["report_id"] = rid
         rows = server.rows(name, **params)
         assert rows, f"{name} {params} returned no rows"
+
+
+def test_clone_sites_names_the_copied_site(server):
+    row = one(server.rows("clone_sites", host="pingtan"), clone_host="www.moonvisionstudio.com")
+    assert (row["site_copied"], row["copied_host"], row["pages"], row["first_seen"]) == \
+        ("平潭综合实验区", "www.pingtan.gov.cn", 1, "2026-02-01T00:00:00+00:00")
+    assert row["matched_by"] == "栏目路径一致 column path"
 
 
 def test_requests_by_agency_for_a_year(server):
@@ -300,7 +320,8 @@ def test_database_download(server, tmp_path):
     assert status == 200 and body.startswith(b"SQLite format 3\x00")
     (tmp_path / "download.db").write_bytes(body)
     with sqlite3.connect(tmp_path / "download.db") as con:
-        assert con.execute("SELECT count(*) FROM reports").fetchone()[0] == 18
+        assert con.execute("SELECT count(*) FROM reports WHERE quarantined = 0").fetchone()[0] == 18
+        assert con.execute("SELECT count(*) FROM clone_pages").fetchone()[0] == 1   # the clone, kept apart
         assert con.execute("SELECT count(*) FROM archive").fetchone()[0] >= 18
 
 

@@ -123,7 +123,9 @@ def test_every_report_extracts_to_the_manifest(portal, manifest, key):
 def test_site_report_counts_and_quirks_at_size_1(manifest):
     counts = {k: len(v["reports"]) for k, v in manifest.items()}
     assert counts == {"trs": 16, "hanweb": 18, "trsdyn": 22, "jsonapi": 12, "gbk": 8, "hacked": 3, "robots": 0,
-                      "antibot": 0, "hostile": 1, "real": 4}
+                      "antibot": 0, "hostile": 1, "real": 4,
+                      # one site per real address family (demo/portal/families.py), two reports each
+                      "xj": 2, "gd": 2, "vsb": 2, "hwnb": 2, "ah": 2, "hb": 2, "sx": 2, "hlj": 2, "ha": 2, "ln": 2}
     trs = manifest["trs"]["reports"]
     assert {r["format"] for r in trs} == {"legacy", "2019", "2021"}
     assert {a.rsplit(".", 1)[1] for r in trs for a in r["attachments"]} == {"pdf", "docx"}
@@ -437,13 +439,17 @@ def test_request_log(portal, manifest):
 def test_sites_rows(portal):
     rows = portal.sites()
     assert all(list(r) == SITE_COLUMNS for r in rows)
-    assert all(urlsplit(r["portal_url"]).hostname == "127.0.0.1" and urlsplit(r["portal_url"]).port == portal.port
-               for r in rows)
+    # the clone answers on the host name localhost, same port (a watched copy: verified=mirror)
+    assert all(urlsplit(r["portal_url"]).hostname == ("localhost" if r["verified"] == "mirror" else "127.0.0.1")
+               and urlsplit(r["portal_url"]).port == portal.port for r in rows)
     assert [r["agency"] for r in rows] == ["示例市人民政府", "示例县人民政府", "示例新区管委会", "示例区人民政府",
                                            "示例旗人民政府", "示例镇人民政府", "示例局", "示例委员会", "示例办公室",
-                                           "平潭综合实验区", "淮安市人民政府"]
+                                           "示例市交通运输局", "示例市人民政府办公室", "示例市商务局", "示例乐县人民政府",
+                                           "示例市生态环境局", "示例市高新区管委会", "示例区审计局", "示例市人民防空办公室",
+                                           "示例市发展和改革委员会", "示例省财政厅",
+                                           "平潭综合实验区", "淮安市人民政府", "localhost (克隆站)"]
     assert {r["cms"] for r in rows} == {"trs", "hanweb", "jsonapi", ""}
-    for r in rows[1:]:
+    for r in rows[1:-1]:
         assert r["column_url"].startswith(portal.base_url)
 
 
@@ -473,7 +479,7 @@ def test_real_site_serves_the_corpus_byte_for_byte(portal, manifest):
 
 def test_no_real_site_without_corpus():
     p = DemoPortal(size=1)
-    assert "real" not in p.manifest() and len(p.sites()) == 9
+    assert "real" not in p.manifest() and len(p.sites()) == 9 + 10 + 1   # + address families + the clone
     assert p.route(Request("GET", "/real/pingtan/zwgk/zfxxgk/zfxxgknb/index.html", {})).status == 404
 
 

@@ -16,7 +16,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import lxml.html
 
-from crawler.addresses import in_family
+from crawler.addresses import in_family, is_article, report_by_address
 from crawler.addresses import is_report_title as looks_like_report_title
 from crawler.cms.base import ATTACHMENT, Adapter, Link, PageRequest, absolute
 
@@ -123,7 +123,8 @@ def under(url: str, directory: str) -> bool:
 
 
 def is_listing_url(url: str, page_url: str) -> bool:
-    return _defrag(url) == _defrag(page_url) or bool(LISTING_URL.search(urlsplit(url).path))
+    # …/<32 HEX>/index.shtml is an article in Liaoning's family (one directory per article), not a listing
+    return _defrag(url) == _defrag(page_url) or (bool(LISTING_URL.search(urlsplit(url).path)) and not is_article(url))
 
 
 def select_reports(page_url: str, found: list[Anchor], *, trs_articles: bool = False,
@@ -134,7 +135,9 @@ def select_reports(page_url: str, found: list[Anchor], *, trs_articles: bool = F
     * an attachment whose title reads like a report title, or that sits below the listing's directory, or that
       carries a TRS attachment name (P0YYYYMMDD…);
     * with `trs_articles`, a TRS article URL (./YYYYMM/tYYYYMMDD_id.htm) below the listing's directory;
-    * with `extra`, any link whose URL it accepts (e.g. Hanweb art_ pages inside the datastore).
+    * with `extra`, any link whose URL it accepts (e.g. Hanweb art_ pages inside the datastore);
+    * a link whose address alone says report (crawler/addresses.report_by_address: an annual-report module, an
+      article-family page under a 年报 column token).
     Deduplicated by URL, first occurrence wins (a later occurrence with a report title improves the title)."""
     directory = listing_dir(page_url)
     picked: dict[str, Link] = {}
@@ -152,6 +155,8 @@ def select_reports(page_url: str, found: list[Anchor], *, trs_articles: bool = F
         elif trs_articles and is_trs_article(a.url) and under(a.url, directory):
             keep = True
         elif extra is not None and extra(a.url):
+            keep = True
+        elif report_by_address(a.url):   # its link text may say only "2023年度": the address says report
             keep = True
         if not keep:
             continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+from demo.portal.families import CLONE_HOST, FAMILY_SITES, CloneSite
 from demo.portal.server import DemoServer, ViewCounter
 from demo.portal.sites import ROBOTS_TXT, SITE_CLASSES, RealSite
 from demo.portal.web import SITE_EPOCH, Request, Response, html, not_found
@@ -32,10 +33,11 @@ class DemoPortal:
         self._log_lock = threading.Lock()
         self._views = ViewCounter()
         self.requests: list[tuple[str, str, int]] = []
-        self._sites = [cls(self, size, seed) for cls in SITE_CLASSES]
+        self._sites = [cls(self, size, seed) for cls in SITE_CLASSES + FAMILY_SITES]
         if self.corpus_dir is not None:
             self._sites.append(RealSite(self, size, seed, self.corpus_dir))
         self._by_key = {s.key: s for s in self._sites}
+        self._clone = CloneSite(self, self._by_key["gd"])   # the same paths on host name `localhost`
 
     # ── lifecycle ──
     def start(self) -> "DemoPortal":
@@ -69,7 +71,7 @@ class DemoPortal:
         rows: list[dict] = []
         for s in self._sites:
             rows += s.site_rows()
-        return rows
+        return rows + self._clone.site_rows()
 
     def agencies(self) -> list[dict]:
         """Every agency of the portal as registry rows: the sites' own and their departments'."""
@@ -78,6 +80,7 @@ class DemoPortal:
     def manifest(self) -> dict:
         out = {s.key: s.manifest_entry() for s in self._sites}
         out["trs"]["generation"] = self.generation
+        out["gd"]["clone"] = self._clone.manifest_entry()
         changed = [r for r in out["trs"]["reports"] if "gen2" in r["quirks"]]
         if changed:
             out["trs"]["changes_in_generation_2"] = {"url": changed[0]["url"], "key": "active.licensing.decisions"}
@@ -115,6 +118,8 @@ class DemoPortal:
     def route(self, req: Request) -> Response:
         if req.path == "/robots.txt":
             return Response(body=ROBOTS_TXT.encode(), content_type="text/plain; charset=utf-8", last_modified=SITE_EPOCH)
+        if (req.headers.get("host") or "").split(":")[0] == CLONE_HOST:
+            return self._clone.handle(req) or not_found(req.path)
         if req.path in ("/", "/index.html"):
             return html(self.index_page())
         key = req.path.strip("/").split("/", 1)[0]
