@@ -178,14 +178,19 @@ def ingest_paths(db: sqlite_utils.Database, paths: list[str], progress=None, wor
 
 def crawled_hosts(db: sqlite_utils.Database) -> frozenset[str]:
     """Hosts a crawl fetched from: the network policy allowed them then (a sites file named them), so a
-    re-parse does not call their pages mirrors (the demo's 127.0.0.1 is in no project registry)."""
+    re-parse does not call their pages mirrors (the demo's 127.0.0.1 is in no project registry) — except
+    the hosts that crawl recorded as copies."""
     from urllib.parse import urlsplit
 
     rows = db.execute("SELECT DISTINCT CASE WHEN instr(substr(url, 9), '/') > 0 "
                       "THEN substr(url, 1, instr(substr(url, 9), '/') + 8) ELSE url END FROM pages "
                       "WHERE crawl_run_id IS NOT NULL AND url IS NOT NULL AND fetch_outcome = ?",
                       [FetchOutcome.OK.value]).fetchall()
-    return frozenset(h for (u,) in rows if (h := (urlsplit(u or "").hostname or "").lower()))
+    # a host the crawl itself recorded as a copy (clone_pages) stays a copy on re-parse
+    copies = {urlsplit("//" + h).hostname or "" for (h,) in
+              db.execute("SELECT DISTINCT lower(clone_host) FROM clone_pages").fetchall()} \
+        if db["clone_pages"].exists() else set()
+    return frozenset(h for (u,) in rows if (h := (urlsplit(u or "").hostname or "").lower()) and h not in copies)
 
 
 def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False, workers: int = 0,
