@@ -15,11 +15,9 @@ Seconds are wall time and CPU time (this process and the tesseract processes it 
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -32,20 +30,9 @@ TABLES = ("active", "applications", "review_litigation")
 
 
 def scan_of(src: Path, pages: int, dpi: int = 150, quality: int = 70) -> bytes:
-    from PIL import Image
+    from demo.scans import scanned_pdf
 
-    images = []
-    for n in range(pages):
-        png = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", "-f", str(n + 1), "-l", str(n + 1),
-                              str(src)], capture_output=True, check=True, timeout=120).stdout
-        img = Image.open(io.BytesIO(png)).convert("L")
-        img = img.rotate(0.7 if n % 2 == 0 else -0.9, resample=Image.BICUBIC, expand=True, fillcolor=255)
-        buf = io.BytesIO()
-        img.save(buf, "JPEG", quality=quality)
-        images.append(Image.open(io.BytesIO(buf.getvalue())))
-    out = io.BytesIO()
-    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
-    return out.getvalue()
+    return scanned_pdf(src, list(range(1, pages + 1)), dpi, quality)
 
 
 def cpu() -> float:

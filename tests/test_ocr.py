@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from conftest import EXPECTED, load_expected, shared
 
+from demo.scans import scanned_pdf
 from extract import extract_bytes
 
 TABLES = ("active", "applications", "review_litigation")
@@ -21,21 +22,7 @@ TABLES = ("active", "applications", "review_litigation")
 
 def scan_of(pdf_name: str, pages: list[int], dpi: int = 150, quality: int = 70) -> bytes:
     """An image-only PDF of the given pages of a corpus PDF, as a scanner would make it."""
-    from PIL import Image
-
-    src = shared("corpus", "huaian", pdf_name)
-    images = []
-    for n, page in enumerate(pages):
-        png = subprocess.run(["pdftoppm", "-r", str(dpi), "-gray", "-png", "-f", str(page), "-l", str(page),
-                              str(src)], capture_output=True, check=True, timeout=120).stdout
-        img = Image.open(io.BytesIO(png)).convert("L")
-        img = img.rotate(0.7 if n % 2 == 0 else -0.9, resample=Image.BICUBIC, expand=True, fillcolor=255)
-        buf = io.BytesIO()
-        img.save(buf, "JPEG", quality=quality)
-        images.append(Image.open(io.BytesIO(buf.getvalue())))
-    out = io.BytesIO()
-    images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
-    return out.getvalue()
+    return scanned_pdf(shared("corpus", "huaian", pdf_name), pages, dpi, quality)
 
 
 @lru_cache(maxsize=None)
