@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -40,3 +41,12 @@ def settled(exp: dict) -> dict:
         out[table][cell] = entry["value"]
     out["unparsed"] = [u for u in exp.get("unparsed", []) if u not in exp.get("resolved", {})]
     return out
+
+
+def q(db, sql: str, *params) -> list[tuple]:
+    """Rows of one query on a database file, the connection closed after."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()

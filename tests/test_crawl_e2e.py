@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import EXPECTED, load_expected, shared
+from conftest import EXPECTED, load_expected, q, shared
 
 from crawler.run import write_sites_csv
 from demo.portal import DemoPortal
@@ -32,13 +32,6 @@ def crawl(sites_csv: Path, db: Path, *extra: str, wait: bool = True):
         return subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return subprocess.run(args, capture_output=True, text=True, timeout=600)
 
-
-def q(db: Path, sql: str, *params):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 @pytest.fixture(scope="module")

@@ -7,13 +7,12 @@ The crawls are real: `nianbao crawl` in a subprocess over HTTP on 127.0.0.1, int
 from __future__ import annotations
 
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import shared
+from conftest import q, shared
 
 from crawler.netpolicy import NetPolicy, is_numeric_host, is_public_address, origin_of
 from crawler.run import write_sites_csv
@@ -21,13 +20,6 @@ from demo.hostile import HostileSite
 
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 
-
-def q(db: Path, sql: str, *params):
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def crawl(sites_csv: Path, db: Path, *extra: str):

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import EXPECTED, ROOT, load_expected, shared
+from conftest import EXPECTED, ROOT, load_expected, q, shared
 
 from crawler.run import write_sites_csv
 from demo.portal import DemoPortal
@@ -40,13 +40,6 @@ def poison_pages(folder: Path) -> list[Path]:
         out.append(path)
     return out
 
-
-def q(path, sql, *params):
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 # ── defects 2 and 3: a poison page is that page's outcome, the batch goes on ───────────────────────
