@@ -135,6 +135,21 @@ def test_agency_page_reached_by_an_alias(server, db_path):
         ("沐阳县人民政府", 2025, want["applications"]["new_received.total"])]
 
 
+def test_dashboard_agency_filter_is_the_registered_agency(server):
+    """The dashboard's agency filter lists registered names and selects by agency, so 沭阳县人民政府 shows its
+    2025 report although it is printed 沐阳 (it used to list printed names: 沭阳 found nothing)."""
+    overview = server.json("/-/metadata.json")["plugins"]["datasette-dashboards"]["overview"]
+    options = [r["name"] for r in server.json(f"/{server.db}.json", sql=overview["filters"]["agency"]["query"],
+                                               _shape="objects")["rows"]]
+    assert "沭阳县人民政府" in options and "沐阳县人民政府" not in options
+    chart = overview["charts"]["requests-by-year"]["query"]
+    sql = re.sub(r"\[\[([^\]]*:agency[^\]]*)\]\]", r"\1", chart)   # the agency clause kept, as when it is chosen
+    sql = re.sub(r"\[\[.*?\]\]", "", sql)
+    rows = server.json(f"/{server.db}.json", sql=sql, agency="沭阳县人民政府", _shape="objects")["rows"]
+    assert [(r["year"], r["new_requests"]) for r in rows] == [
+        (2025, expected("shuyang-2025-ocr.md")["applications"]["new_received.total"])]
+
+
 def test_source_view_is_sandboxed_and_files_download_as_themselves(server, db_path):
     with sqlite3.connect(db_path) as con:
         html_page = con.execute("SELECT p.id FROM reports r JOIN pages p ON p.id = r.page_id "
