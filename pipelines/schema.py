@@ -312,7 +312,8 @@ SELECT r.id AS report_id, r.agency, a.province, a.level, r.year, r.format, r.tit
        r.failed_checks, r.spam_findings,
        r.source_url, r.page_id,
        r.agency_id, w.carried_over__total AS carried_over, w.carried_forward__total AS carried_forward,
-       p.active_total AS active_total
+       p.active_total AS active_total,
+       a.name AS registered_agency
 FROM reports r
 LEFT JOIN agencies a ON a.id = r.agency_id
 LEFT JOIN applications_wide w ON w.report_id = r.id
