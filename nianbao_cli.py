@@ -462,7 +462,7 @@ def cmd_demo_portal(args) -> int:
 
 def cmd_crawl(args) -> int:
     from crawler.registry import registry_hosts
-    from crawler.run import crawl, load_site_rows, silent_sites
+    from crawler.run import crawl, flagged_sites, load_site_rows
 
     sites = load_site_rows(args.sites_file, args.sites)
     if not sites:
@@ -494,14 +494,21 @@ def cmd_crawl(args) -> int:
     run = db["crawl_runs"].get(run_id)
     print(f"crawl run {run_id}: {run['finish_reason']}; fetched {run['pages_fetched']}, new {run['reports_new']}, "
           f"changed {run['reports_changed']}, unchanged {run['unchanged']}, not modified {run['not_modified']}, "
-          f"blocked {run['blocked']}, errors {run['errors']}, off-domain {run['off_domain']}, robots {run['robots']}")
+          f"blocked {run['blocked']}, fetch errors {run['fetch_errors']}, parse errors {run['parse_errors']}, "
+          f"off-domain {run['off_domain']}, robots {run['robots']}")
     for site, counts in json.loads(run["per_site"] or "{}").items():
         if counts.get("capped"):
             print(f"nianbao crawl: {site}: stopped at a crawl limit: {counts['capped']}", file=sys.stderr)
-    silent = silent_sites(db, run_id)
-    if silent:
-        print("nianbao crawl: sites that used to yield reports yielded none: " + ", ".join(silent), file=sys.stderr)
+    flagged = flagged_sites(db, run_id)   # crawl health: the table crawl_health, one row per site
+    for f in flagged:
+        what = ("yielded none (it used to yield reports)" if f["flag"] == "gone_to_zero"
+                else "lost more than half of its reports")
+        print(f"nianbao crawl: {f['site']}: {f['reports_found']} reports found, {f['reports_expected']} in the "
+              f"previous run: {what}", file=sys.stderr)
+    if any(f["flag"] == "gone_to_zero" for f in flagged):
         return 3
+    if flagged:
+        return 4
     return 0 if run["finish_reason"] == "finished" else 1
 
 
