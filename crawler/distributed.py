@@ -43,6 +43,7 @@ import json
 import os
 import pickle
 import socket
+import time
 import uuid
 from datetime import datetime, timezone
 
@@ -374,12 +375,78 @@ class RedisItemPipeline(StorePipeline):
 
 # ── the worker ───────────────────────────────────────────────────────────────────────────────────
 
+def site_key(run: str, what: str, site: str = "") -> str:
+    return f"{PREFIX}:{run}:{what}" + (f":{site}" if site else "")
+
+
+class SharedLinks(set):
+    """A site's report and attachment links seen in its listings (crawl_state.listed), added to a Redis set too:
+    the loader marks removed what no worker's listing linked, as the one-process crawl does."""
+
+    def __init__(self, server, key: str):
+        super().__init__()
+        self.server, self.key = server, key
+
+    def add(self, url) -> None:
+        if url not in self:
+            super().add(url)
+            self.server.sadd(self.key, url)
+
+
+class SharedCounts(dict):
+    """site → count (crawl_state.listing_failures); each increment also goes to a Redis hash, so the loader
+    knows every site whose listing walk failed at any worker (such a site has nothing marked removed)."""
+
+    def __init__(self, server, key: str):
+        super().__init__()
+        self.server, self.key = server, key
+
+    def __setitem__(self, site, value) -> None:
+        delta = value - self.get(site, 0)
+        if delta:
+            self.server.hincrby(self.key, site, delta)
+        super().__setitem__(site, value)
+
+
 class WorkerSpider(ReportsSpider):
-    """The reports spider as a worker: its start requests come from `nianbao enqueue`, through Redis."""
+    """The reports spider as a worker: its start requests come from `nianbao enqueue`, through Redis, and its
+    per-site caps (crawler/registry.py SITE_LIMITS) count every worker's requests, not its own."""
 
     async def start(self):
         return
         yield  # an async generator that yields nothing
+
+    def allow(self, site: dict, kind: str, key=None) -> bool:
+        server, run = getattr(self, "server", None), getattr(self, "run", None)
+        if server is None:   # `nianbao enqueue` builds the start requests without Redis counters
+            return super().allow(site, kind, key)
+        name = site["agency"]
+        counters = site_key(run, "made", name)
+        if key is not None and not server.sadd(site_key(run, "asked", name), repr(key)):
+            return True      # the same page asked for again: the duplicate filter drops it
+        limits = self.limits[name]
+        listing = kind in ("listing", "portal")
+        server.hsetnx(counters, "started", time.time())
+        pipe = server.pipeline()
+        pipe.hincrby(counters, "requests", 1)
+        pipe.hincrby(counters, "listing", 1 if listing else 0)
+        pipe.hget(counters, "started")
+        requests, listings, started = pipe.execute()
+        why = None
+        if requests > limits["max_requests"]:
+            why = f"max_requests {limits['max_requests']} reached"
+        elif listing and listings > limits["max_listing_pages"]:
+            why = f"max_listing_pages {limits['max_listing_pages']} reached"
+        elif time.time() - float(started) >= limits["max_site_seconds"]:
+            why = f"max_site_seconds {limits['max_site_seconds']} reached"
+        if why is None:
+            return True
+        if name not in self.capped:
+            self.capped[name] = why
+            self.listing_failures[name] += 1
+            server.hsetnx(site_key(run, "capped"), name, why)
+            self.logger.warning("site %s capped: %s (no further requests this run)", name, why)
+        return False
 
 
 def worker_settings(redis_url: str, run: str, worker: str, warc_dir: str, overrides: dict | None = None):
@@ -402,7 +469,10 @@ def worker_settings(redis_url: str, run: str, worker: str, warc_dir: str, overri
         # the run record is the loader's (one writer); progress stays
         "EXTENSIONS": {**settings.getdict("EXTENSIONS"), "crawler.extensions.CrawlRunRecorder": None},
         "DOWNLOADER_MIDDLEWARES": {**settings.getdict("DOWNLOADER_MIDDLEWARES"),
-                                   "crawler.distributed.GlobalPolitenessMiddleware": 150},
+                                   # last before the download, first to see its answer: the lease is held only
+                                   # while the request is on the wire, and given back before a redirect or
+                                   # retry middleware can turn the response into a new request
+                                   "crawler.distributed.GlobalPolitenessMiddleware": 950},
     }
     for name, value in distributed.items():
         settings.set(name, value, priority="cmdline")
@@ -427,13 +497,23 @@ def run_worker(redis_url: str, warc_dir: str, overrides: dict | None = None, say
         return 2
     worker = f"{socket.gethostname()}-{os.getpid()}"
     validators = {url: tuple(v) for url, v in json.loads(server.get(k["validators"]) or b"{}").items()}
-    state = CrawlState(None, shared["sites"], frozenset(shared["hosts"]), validators)
+    names = [s["agency"] for s in shared["sites"]]
+    state = CrawlState(None, shared["sites"], frozenset(shared["hosts"]), validators,
+                       listed={n: SharedLinks(server, site_key(run, "listed", n)) for n in names},
+                       listing_failures=SharedCounts(server, site_key(run, "listing_failures")))
     settings = worker_settings(redis_url, run, worker, warc_dir, overrides)
     process = CrawlerProcess(settings, install_root_handler=True)
     crawler = process.create_crawler(WorkerSpider)
     process.crawl(crawler, crawl_state=state)
+
+    def opened(spider):   # the spider's per-site caps count in Redis (WorkerSpider.allow)
+        spider.server, spider.run = server, run
+
+    crawler.signals.connect(opened, signal=signals.spider_opened)
     process.start()
     reason = crawler.stats.get_value("finish_reason")
+    server.hset(site_key(run, "finish"), worker, reason or "")
+    expire_run(server, run)
     counts = state.total("fetched", "pushed")
     say(f"worker {worker} run {run}: {reason}; fetched {counts['fetched']}, items pushed {counts['pushed']}")
     return 0 if reason == "finished" else 1
@@ -483,6 +563,13 @@ def enqueue(redis_url: str, sites: list[dict], hosts: frozenset[str], validators
     server.expire(k["requests"], RUN_TTL)
     server.set(CURRENT_RUN, run)
     return run, len(requests)
+
+
+def expire_run(server, run: str) -> None:
+    """Every key of the run expires RUN_TTL after it was made: nothing of a run outlives it for long."""
+    for key in server.scan_iter(match=f"{PREFIX}:{run}:*", count=1000):
+        if server.ttl(key) == -1:
+            server.expire(key, RUN_TTL)
 
 
 def drop_run(server, run: str) -> None:

@@ -21,7 +21,7 @@ import time
 from collections import Counter, defaultdict
 from types import SimpleNamespace
 
-from crawler.distributed import ITEMS, ITEMS_LOADING, current_run, keys, reclaim, run_state
+from crawler.distributed import ITEMS, ITEMS_LOADING, current_run, keys, reclaim, run_state, site_key
 from pipelines.ingest import archive, store
 from pipelines.models import FetchedResponse, FetchOutcome
 from pipelines.writers import bulk_writes, now
@@ -56,20 +56,26 @@ class Loader:
             cur = self.db.conn.execute(  # in the open transaction (sqlite-utils' insert would commit)
                 "INSERT INTO crawl_runs (started_at, sites) VALUES (?, ?)",
                 [now(), json.dumps([s["agency"] for s in sites], ensure_ascii=False)])
-            self.runs[run] = SimpleNamespace(sites=sites, counts=defaultdict(Counter), id=cur.lastrowid)
+            self.runs[run] = SimpleNamespace(sites=sites, counts=defaultdict(Counter), id=cur.lastrowid, pages=set())
         return self.runs[run]
 
     def store(self, item: dict) -> str:
         run = self.run_row(item["run"])
         fetched = FetchedResponse(**{**item["fetched"], "run_id": run.id})
         counts = run.counts[fetched.site]
-        counts["fetched"] += 1 if fetched.status else 0
         file, offset, length = item["warc"]
         # the bytes are in the worker's WARC file: this is their archive row (the first copy wins)
         self.db.conn.execute(
             "INSERT OR IGNORE INTO archive (sha256, size, content_type, warc_file, warc_offset, warc_length) "
             "VALUES (?, ?, ?, ?, ?, ?)", [item["sha256"], item["size"], fetched.content_type, file, offset, length])
         page_id = archive(self.db, fetched, stored=(item["sha256"], item["size"]))
+        # a page fetched twice in a run (a worker killed after pushing it, before its acknowledgement): one page,
+        # counted once
+        if page_id in run.pages:
+            counts = Counter()
+        else:
+            run.pages.add(page_id)
+            counts["fetched"] += 1 if fetched.status else 0
         if not fetched.parseable:
             if fetched.fetch_outcome == FetchOutcome.NOT_MODIFIED:
                 self.db.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id IN "
@@ -128,12 +134,24 @@ class Loader:
 
         over = crawl_over(self.server)
         for run_id, run in self.runs.items():
-            reason = "finished" if over or current_run(self.server) != run_id else "loading"
+            def decoded(mapping):
+                return {k.decode(): v.decode() for k, v in mapping.items()}
+
+            # how each worker's crawl ended (a killed worker says nothing: its share was finished by the others)
+            ends = set(decoded(self.server.hgetall(site_key(run_id, "finish"))).values())
+            if not (over or current_run(self.server) != run_id):
+                reason = "loading"        # loaded while the crawl goes on: counts so far, nothing marked removed
+            else:
+                reason = next(iter(sorted(ends - {"finished"})), "finished")
+            names = [s["agency"] for s in run.sites]
             spider = SimpleNamespace(
                 crawl_state=SimpleNamespace(counts=run.counts, db=self.db), sites=run.sites,
-                listed={},            # a worker knows only the listings it read: nothing is marked removed
-                listing_failures={}, capped={})
-            CrawlRunRecorder.closed(SimpleNamespace(run_id=run.id, mark_vanished=lambda *a: {}), spider, reason)
+                listed={n: {u.decode() for u in self.server.smembers(site_key(run_id, "listed", n))} for n in names},
+                listing_failures={k: int(v) for k, v in decoded(
+                    self.server.hgetall(site_key(run_id, "listing_failures"))).items()},
+                capped=decoded(self.server.hgetall(site_key(run_id, "capped"))))
+            CrawlRunRecorder.closed(SimpleNamespace(run_id=run.id, mark_vanished=CrawlRunRecorder.mark_vanished),
+                                    spider, reason)
 
 
 def load(server, db, follow: bool = True, say=None) -> tuple[Counter, list[int]]:
