@@ -53,6 +53,7 @@ from scrapy_redis.scheduler import Scheduler
 
 from crawler.item_pipeline import StorePipeline
 from crawler.spiders.reports import ReportsSpider
+from pipelines.models import FetchedResponse
 
 PREFIX = "nianbao"
 ITEMS = f"{PREFIX}:items"                 # parsed items waiting for `nianbao load`
@@ -340,12 +341,11 @@ class RedisItemPipeline(StorePipeline):
             self.parser.close()
         self.warc.close()
 
-    async def process_item(self, item):
+    async def process_item(self, fetched: FetchedResponse):
         import hashlib
 
         from pipelines.clones import attribute
 
-        fetched = self.fetched(item)
         counts = self.crawl_state.counts[fetched.site]
         counts["fetched"] += 1 if fetched.status else 0
         digest = hashlib.sha256(fetched.body).hexdigest()
@@ -360,17 +360,7 @@ class RedisItemPipeline(StorePipeline):
             "run": self.run, "worker": self.worker, "fetched": fields, "sha256": digest, "size": len(fetched.body),
             "warc": self.written[digest], "record": record}, protocol=5))
         counts["pushed"] += 1
-        return item
-
-    @staticmethod
-    def fetched(item):
-        from pipelines.models import FetchedResponse
-
-        if isinstance(item, FetchedResponse):
-            return item
-        from crawler.item_pipeline import fetched_from_item
-
-        return fetched_from_item(item)
+        return fetched
 
 
 # ── the worker ───────────────────────────────────────────────────────────────────────────────────

@@ -47,6 +47,13 @@ def archive(db: sqlite_utils.Database, fetched: FetchedResponse, *, source: str 
                       stored=stored)
 
 
+def seen_unchanged(db: sqlite_utils.Database, fetched: FetchedResponse) -> None:
+    """A 304 for a stored report or attachment: its reports were seen again (and are not removed)."""
+    db.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id IN "
+               "(SELECT report_id FROM pages WHERE source = ? AND report_id IS NOT NULL)",
+               [fetched.fetched_at, fetched.url])
+
+
 def parse(data: bytes, *, filename: str | None = None, url: str | None = None, content_type: str | None = None,
           registry_hosts=frozenset(), images=None) -> Record:
     """decode → chrome → spam → extract (pipelines/parse.py); never raises. `images`: {src: bytes} (or a

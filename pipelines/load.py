@@ -22,7 +22,7 @@ from collections import Counter, defaultdict
 from types import SimpleNamespace
 
 from crawler.distributed import ITEMS, ITEMS_LOADING, current_run, keys, reclaim, run_state, site_key
-from pipelines.ingest import archive, store
+from pipelines.ingest import archive, seen_unchanged, store
 from pipelines.models import FetchedResponse, FetchOutcome
 from pipelines.writers import bulk_writes, now
 
@@ -78,9 +78,7 @@ class Loader:
             counts["fetched"] += 1 if fetched.status else 0
         if not fetched.parseable:
             if fetched.fetch_outcome == FetchOutcome.NOT_MODIFIED:
-                self.db.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id IN "
-                                "(SELECT report_id FROM pages WHERE source = ? AND report_id IS NOT NULL)",
-                                [fetched.fetched_at, fetched.url])
+                seen_unchanged(self.db, fetched)
             status = "listing" if fetched.fetch_outcome == FetchOutcome.OK else str(fetched.fetch_outcome)
             counts[status] += 1
             return status
