@@ -3,12 +3,13 @@
     nianbao extract PATH [--json]     a document → its canonical record (tables, checks, prose, spam)
     nianbao clean PATH [--json]       a document → its cleaned text and the spam findings
     nianbao ingest PATH... --db DB    files or folders → archive → clean → extract → store (SQLite)
-    nianbao reparse --db DB           rebuild every record from the archived bytes, without recrawling
+    nianbao reparse --db DB [--workers N]  rebuild every record from the archived bytes, on every core
     nianbao export --db DB --figures OUT.db   the figures-only download (no texts, no raw bytes)
     nianbao serve --db DB             Datasette over the database (immutable, 127.0.0.1)
     nianbao demo [--no-serve] --db DB crawl the offline demo portal (+ bundled real reports) → a database → Datasette
     nianbao demo-portal [--port N]    serve the offline demo portal on 127.0.0.1
     nianbao crawl [--sites …] --db DB  crawl the registry's portals (what cron or a systemd timer runs)
+    nianbao enqueue / crawl --redis / load   the same crawl on several machines (crawler/distributed.py)
     nianbao sites [--check]            list and validate the site registry
 
 Here are only the options and the dispatch: each subcommand calls the module that owns the work
@@ -22,6 +23,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 EXTRACTABLE = {".html", ".htm", ".shtml", ".txt", ".md", ".pdf", ".docx", ".doc", ".wps", ".xls", ".et"}
@@ -134,14 +136,55 @@ def cmd_ingest(args) -> int:
     return 0
 
 
+class ReparseProgress:
+    """`nianbao reparse`'s progress on stderr: one line rewritten in place while stderr is a terminal
+    (pages done of all, pages per second), nothing per page otherwise; `summary()` is the closing line."""
+
+    def __init__(self, stream=None, quiet: bool = False):
+        self.stream = stream or sys.stderr
+        self.live = not quiet and self.stream.isatty()
+        self.total = self.done = 0
+        self.t0 = self.shown = time.monotonic()
+
+    def start(self, total: int) -> None:
+        self.total, self.t0 = total, time.monotonic()
+
+    def rate(self) -> float:
+        return self.done / max(time.monotonic() - self.t0, 1e-9)
+
+    def __call__(self, source, status) -> None:
+        self.done += 1
+        if self.live and (time.monotonic() - self.shown >= 0.2 or self.done == self.total):
+            self.shown = time.monotonic()
+            width = 30
+            filled = width * self.done // max(self.total, 1)
+            print(f"\r  reparse [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} pages  "
+                  f"{self.rate():.1f} pages/s", end="", file=self.stream, flush=True)
+
+    def summary(self, workers: int) -> str:
+        if self.live and self.done:
+            print(file=self.stream)
+        seconds = time.monotonic() - self.t0
+        lanes = f"{workers} worker{'s' if workers != 1 else ''}" if workers else "in-process"
+        return f"{self.done} pages in {seconds:.1f} s: {self.done / max(seconds, 1e-9):.1f} pages/s ({lanes})"
+
+
 def cmd_reparse(args) -> int:
-    from pipelines.ingest import reparse
+    from pipelines.ingest import default_workers, reparse
     from pipelines.lock import writer_lock
     from pipelines.schema import open_db
 
+    # NIANBAO_EXTRACT_WORKERS=0 still parses in this process, without limits (as for ingest)
+    workers = args.workers if args.workers is not None else (
+        0 if os.environ.get("NIANBAO_EXTRACT_WORKERS") == "0" else default_workers())
+    if workers < 0:
+        print("nianbao reparse: --workers must be 0 or more", file=sys.stderr)
+        return 2
+    progress = ReparseProgress(sys.stderr, quiet=args.quiet)
     with writer_lock(args.db, wait=not args.no_wait):
-        counts = reparse(open_db(args.db), progress=_progress(args.quiet), workers=_workers())
-    print("reparsed: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        counts = reparse(open_db(args.db), progress=progress, workers=workers)
+    print(f"reparsed {progress.summary(workers)}: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return 0
 
 
@@ -207,14 +250,20 @@ def cmd_demo_portal(args) -> int:
 
 
 def cmd_crawl(args) -> int:
-    from crawler.run import crawl, crawl_hosts, load_site_rows, settings_overrides, silent_sites
+    from crawler.run import crawl, crawl_hosts, flagged_sites, load_site_rows, settings_overrides
 
+    overrides = settings_overrides(args.log_level, progress=args.progress, no_throttle=args.no_throttle,
+                                   pairs=args.set)
+    if args.redis:  # a worker of a distributed crawl (crawler/distributed.py): no SQLite, its own WARC files
+        from crawler.distributed import run_worker
+        from pipelines.warc_archive import warc_dir
+
+        return run_worker(args.redis, str(warc_dir(args.db)), overrides,
+                          say=lambda m: print(m, file=sys.stderr if m.startswith("nianbao") else sys.stdout))
     sites = load_site_rows(args.sites_file, args.sites)
     if not sites:
         print("nianbao crawl: no site with a portal_url or column_url to crawl", file=sys.stderr)
         return 2
-    overrides = settings_overrides(args.log_level, progress=args.progress, no_throttle=args.no_throttle,
-                                   pairs=args.set)
     hosts = crawl_hosts(args.sites_file)
     from pipelines.lock import writer_lock
     from pipelines.schema import open_db
@@ -229,11 +278,52 @@ def cmd_crawl(args) -> int:
     for site, counts in json.loads(run["per_site"] or "{}").items():
         if counts.get("capped"):
             print(f"nianbao crawl: {site}: stopped at a crawl limit: {counts['capped']}", file=sys.stderr)
-    silent = silent_sites(db, run_id)
-    if silent:
-        print("nianbao crawl: sites that used to yield reports yielded none: " + ", ".join(silent), file=sys.stderr)
+    flagged = flagged_sites(db, run_id)   # crawl health: the table crawl_health, one row per site
+    for f in flagged:
+        what = ("yielded none (it used to yield reports)" if f["flag"] == "gone_to_zero"
+                else "lost more than half of its reports")
+        print(f"nianbao crawl: {f['site']}: {f['reports_found']} reports found, {f['reports_expected']} in the "
+              f"previous run: {what}", file=sys.stderr)
+    if any(f["flag"] == "gone_to_zero" for f in flagged):
         return 3
+    if flagged:
+        return 4
     return 0 if run["finish_reason"] == "finished" else 1
+
+
+def cmd_enqueue(args) -> int:
+    """A new distributed run: the sites and their start requests into Redis (crawler/distributed.py)."""
+    from crawler.distributed import enqueue
+    from crawler.run import crawl_hosts, load_site_rows, validators
+
+    sites = load_site_rows(args.sites_file, args.sites)
+    if not sites:
+        print("nianbao enqueue: no site with a portal_url or column_url to crawl", file=sys.stderr)
+        return 2
+    known = {}
+    if args.db:  # conditional requests for what this database already holds (a weekly crawl costs 304s)
+        from pipelines.schema import open_db
+
+        known = validators(open_db(args.db))
+    run, n = enqueue(args.redis, sites, crawl_hosts(args.sites_file), known)
+    print(f"run {run}: {n} start requests for {len(sites)} sites queued in {args.redis}")
+    return 0
+
+
+def cmd_load(args) -> int:
+    """The one writer of a distributed crawl: items from Redis into the database (pipelines/load.py)."""
+    from crawler.distributed import connect
+    from pipelines.load import load
+    from pipelines.lock import writer_lock
+    from pipelines.schema import open_db
+
+    with writer_lock(args.db, wait=not args.no_wait):
+        db = open_db(args.db)
+        counts, runs = load(connect(args.redis), db, follow=not args.no_follow,
+                            say=None if args.quiet else lambda m: print(m, file=sys.stderr, flush=True))
+    print(f"loaded {counts.get('items', 0)} items (crawl runs {', '.join(map(str, runs)) or 'none'}): "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k != "items"))
+    return 0
 
 
 def cmd_sites(args) -> int:
@@ -285,6 +375,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_ingest)
     r = sub.add_parser("reparse", help="rebuild every record from the archived bytes (no recrawling)")
     r.add_argument("--db", required=True)
+    r.add_argument("--workers", type=int, metavar="N",
+                   help="parse in N worker processes at once (default: every core; 0: in this process, no limits)")
     r.add_argument("--quiet", action="store_true")
     r.add_argument("--no-wait", action="store_true", help="refuse (exit 2) instead of waiting when another writer holds DB")
     r.set_defaults(func=cmd_reparse)
@@ -303,7 +395,22 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a Scrapy setting (VALUE parsed as JSON when it can be), e.g. --set DOWNLOAD_DELAY=2")
     cr.add_argument("--no-wait", action="store_true", help="refuse (exit 2) instead of waiting when another writer holds DB")
+    cr.add_argument("--redis", metavar="URL", help="run as a worker of a distributed crawl (redis://HOST:PORT/DB): "
+                    "the queue from `nianbao enqueue`, items to `nianbao load`; writes only WARC files beside DB")
     cr.set_defaults(func=cmd_crawl)
+    en = sub.add_parser("enqueue", help="start a distributed crawl: the registry's start requests into Redis")
+    en.add_argument("--redis", required=True, metavar="URL")
+    en.add_argument("--sites", nargs="*", help="agency names from the registry (default: every site with a URL)")
+    en.add_argument("--sites-file", help="a registry CSV other than crawler/sites.csv")
+    en.add_argument("--db", help="a database whose archived pages are asked for conditionally (If-None-Match)")
+    en.set_defaults(func=cmd_enqueue)
+    ld = sub.add_parser("load", help="the one writer of a distributed crawl: items from Redis into the database")
+    ld.add_argument("--redis", required=True, metavar="URL")
+    ld.add_argument("--db", required=True)
+    ld.add_argument("--no-follow", action="store_true", help="load what is there and stop (default: until the crawl ends)")
+    ld.add_argument("--quiet", action="store_true")
+    ld.add_argument("--no-wait", action="store_true", help="refuse (exit 2) instead of waiting when another writer holds DB")
+    ld.set_defaults(func=cmd_load)
     dp = sub.add_parser("demo-portal", help="serve the offline demo portal on 127.0.0.1 until Ctrl-C")
     dp.add_argument("--port", type=int, default=8700)
     dp.add_argument("--size", type=int, default=1)

@@ -36,6 +36,9 @@ PARAMS = {  # parameters a journalist would type; every canned query must answer
     "archived_page": {"report_id": "?"},  # filled in with a real id by the test
     "clone_sites": {"host": ""},
 }
+# answered from crawl runs, which the corpus database has none of: asked of three real crawls of the demo
+# portal in tests/test_crawl_health.py
+CRAWL_QUERIES = {"sites_with_fewer_reports"}
 # a clone serving pingtan's real 2024 report at the path of pingtan's 年报 column (a faithful reproduction)
 CLONE_URL = "http://www.moonvisionstudio.com/zwgk/zfxxgk/zfxxgknb/202503/t20250320_105587.htm"
 
@@ -97,6 +100,9 @@ def test_every_canned_query_runs_and_returns_rows(server, corpus_db):
         if name == "archived_page":
             params["report_id"] = rid
         rows = server.rows(name, **params)
+        if name in CRAWL_QUERIES:
+            assert rows == [], name   # it runs, and the corpus has no crawl
+            continue
         assert rows, f"{name} {params} returned no rows"
 
 
