@@ -22,7 +22,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from pipelines.models import FetchedResponse, FetchOutcome, Record, error_record
+from pipelines.models import FetchedResponse, FetchOutcome, ParseOutcome, Record, error_record
 from pipelines.writers import bulk_writes, load_registry, record_parse_failure, savepoint, store_page, store_record
 
 SUFFIXES = {".html", ".htm", ".shtml", ".txt", ".md", ".pdf", ".docx", ".doc", ".wps", ".xls", ".xlsx", ".et",
@@ -72,10 +72,15 @@ def parse(data: bytes, *, filename: str | None = None, url: str | None = None, c
 def store(db: sqlite_utils.Database, record: Record, page_id: str, source: str,
           seen_at: str | None = None) -> tuple[str | None, str]:
     """(report revision id, status); a record the store cannot write (a figure SQLite cannot hold …) leaves
-    only its page row, with parse outcome `error` and the reason."""
+    only its page row, with parse outcome `error` and the reason. A page whose extraction failed (a
+    time-out, a memory excess, an exception: the record's outcome `error`) is status `error` too, not
+    `not_a_report`: the summaries of ingest, reparse and the crawl count it as a failure."""
     try:
         with savepoint(db, "store_page_record"):
-            return store_record(db, record, page_id, source, seen_at)
+            report_id, status = store_record(db, record, page_id, source, seen_at)
+        if report_id is None and ParseOutcome.of(record.get("outcome")) == ParseOutcome.ERROR:
+            status = "error"
+        return report_id, status
     except Exception as exc:  # noqa: BLE001 - one page's failure is that page's outcome
         record_parse_failure(db, page_id, f"cannot store: {type(exc).__name__}: {exc}")
         return None, "error"
