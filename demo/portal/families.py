@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from demo.portal import content as C
+from demo import generator as G
 from demo.portal.sites import E, GenericSite
 from demo.portal.web import Request, Response, html
 
@@ -201,15 +201,15 @@ class CloneSite:
     @staticmethod
     def _inject(page: str) -> str:
         at = page.rindex("</body>")
-        return page[:at] + C.HIDDEN_SPAM + page[at:]
+        return page[:at] + G.HIDDEN_SPAM + page[at:]
 
     def site_rows(self) -> list[dict]:
         o = self.original
-        return [{"agency": f"{CLONE_HOST} (克隆站)", "level": "", "region_code": "", "province": "",
-                 "portal_url": self.base_url + o.home, "column_url": self.base_url + o.column, "cms": "",
-                 "aliases": "", "verified": "mirror",
-                 "notes": f"nianbao demo portal: a clone of '{o.key}' ({E(o.agency)}) on another host name, "
-                          "casino links injected; a known copy, crawled to watch it, never a government host"}]
+        return [G.registry_row(f"{CLONE_HOST} (克隆站)", portal_url=self.base_url + o.home,
+                               column_url=self.base_url + o.column, verified="mirror",
+                               notes=f"nianbao demo portal: a clone of '{o.key}' ({E(o.agency)}) on another host "
+                                     "name, casino links injected; a known copy, crawled to watch it, never a "
+                                     "government host")]
 
     def manifest_entry(self) -> dict:
         o = self.original
