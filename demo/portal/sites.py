@@ -41,6 +41,12 @@ def content_of(spec: G.Spec, changed: bool) -> G.Content:
     return G.build(spec, changed)
 
 
+def article_meta(page: str, spec: G.Spec, end: str = ">") -> str:
+    """The page with the CMS's ArticleTitle and PubDate <meta> tags before its <title>."""
+    return page.replace("<title>", f'<meta name="ArticleTitle" content="{E(spec.title)}"{end}'
+                                   f'<meta name="PubDate" content="{spec.published:%Y-%m-%d %H:%M}"{end}<title>', 1)
+
+
 def footer(site_name: str, ident: str, icp: str) -> str:
     return (f'<div class="footer"><div class="footer_links"><a href="#">网站地图</a> | <a href="#">联系我们</a> | '
             f'<a href="#">网站声明</a> | <a href="#">使用帮助</a></div>'
@@ -522,8 +528,7 @@ class HanwebSite(Site):
                  '<a href="javascript:window.close()">【关闭窗口】</a></div></div>')
         page = self.shell(spec.title, inner, '<a href="/hanweb/col/col1229000000/index.html">信息公开</a> &gt; '
                                              f'<a href="{self.column}">政府信息公开年报</a>')
-        return page.replace("<title>", f'<meta name="ArticleTitle" content="{E(spec.title)}">'
-                                       f'<meta name="PubDate" content="{spec.published:%Y-%m-%d %H:%M}"><title>', 1)
+        return article_meta(page, spec)
 
 
 # ── TRS 动静结合 (list2.trsapi), modelled on pingtan-list-index.html (示例新区管委会) ─────────────────────
@@ -657,8 +662,7 @@ class TrsDynSite(Site):
 <div class="tabs_hd"><ul><li>全真版</li><li>文字版</li></ul><a class="download">文件下载</a></div>
 <div class="article_area"><div class="article_content article_content_01 font_family_cn"><div class=TRS_Editor>{G.body_html(spec, content, self.style)}</div></div></div></div>"""
         page = self.page(spec.title, inner)
-        return page.replace("<title>", f'<meta name="ArticleTitle" content="{E(spec.title)}"/>'
-                                       f'<meta name="PubDate" content="{spec.published:%Y-%m-%d %H:%M}"/><title>', 1)
+        return article_meta(page, spec, end="/>")
 
 
 # ── a JSON-API column (示例区人民政府) ─────────────────────────────────────────────────────────────
