@@ -71,6 +71,9 @@ class RowBuffer:
     def add(self, sql: str, params) -> None:
         self.rows.setdefault(sql, []).append(params)
 
+    def add_all(self, sql: str, params: list) -> None:
+        self.rows.setdefault(sql, []).extend(params)
+
     def extend(self, other: RowBuffer) -> None:
         for sql, params in other.rows.items():
             self.rows.setdefault(sql, []).extend(params)
@@ -348,6 +351,8 @@ REPORT_COLS = ("id", "report_key", "agency_id", "agency", "year", "revision", "i
 REPORT_SQL = (f"INSERT OR REPLACE INTO [reports] ({', '.join(f'[{c}]' for c in REPORT_COLS)}) "
               f"VALUES ({', '.join('?' * len(REPORT_COLS))})")
 _WIDE_SQL: dict[tuple, str] = {}
+_COLUMN = {k: column(k) for keys in TABLE_KEYS.values() for k in keys}
+_WIDE_KEYS = {t: frozenset(keys) for t, keys in TABLE_KEYS.items()}  # (TABLE_KEYS holds lists: ordered columns)
 
 
 def _wide_sql(table: str, cols: tuple) -> str:
@@ -382,17 +387,22 @@ def _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id,
     cell_info = record.get("cell_info") or {}
     kind = src.get("kind")
     wide = {t: {"report_id": rid} for t in WIDE}
+    cells = []
     for table in ("active", "applications", "review_litigation", "prose"):
-        keys, wrow = TABLE_KEYS[table], wide[table]
+        keys, wrow = _WIDE_KEYS[table], wide[table]
         for k, v in (record.get(table) or {}).items():
             name = f"{table}.{k}"
             # a prose figure's printed text is the sentence it came from
             raw = evidence.get(k) if table == "prose" else raw_all.get(name)
-            info = cell_info.get(name) or {}
-            rows.add(CELLS_SQL, (rid, table, k, v, raw, int(name in unparsed), info.get("source") or kind,
-                                 info.get("confidence"), info.get("resolved_by"), int(bool(info.get("computed")))))
+            info = cell_info.get(name)
+            if info:  # how the cell was read: OCR, prose, a computed sum
+                cells.append((rid, table, k, v, raw, int(name in unparsed), info.get("source") or kind,
+                              info.get("confidence"), info.get("resolved_by"), int(bool(info.get("computed")))))
+            else:
+                cells.append((rid, table, k, v, raw, int(name in unparsed), kind, None, None, 0))
             if k in keys:
-                wrow[column(k)] = v
+                wrow[_COLUMN[k]] = v
+    rows.add_all(CELLS_SQL, cells)
     apps = record.get("applications") or {}
     for group, group_rows in GROUPS.items():
         parts = [apps.get(f"{r}.total") for r in group_rows]
@@ -404,8 +414,7 @@ def _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id,
         wide["applications"]["other_all__total"] = None if any(p is None for p in parts) else sum(parts)
     for table, row in wide.items():
         rows.add(_wide_sql(WIDE[table], tuple(row)), tuple(row.values()))
-    for c in record.get("checks") or []:
-        rows.add(CHECKS_SQL, (rid, c["rule"], c["key"], int(c["ok"]), c["detail"]))
+    rows.add_all(CHECKS_SQL, [(rid, c["rule"], c["key"], int(c["ok"]), c["detail"]) for c in record.get("checks") or []])
     rows.add(FTS_INSERT_SQL, (rowid, bigrams(record.get("title") or ""), simplified_bigrams(simplified)))
 
 
