@@ -188,14 +188,15 @@ def _match_agency(db: sqlite_utils.Database, name: str | None) -> str:
     """The registry agency a printed name belongs to ('淮安市洪泽区人民政府' → '洪泽区人民政府' when only
     that is registered); an unknown agency is still stored, with province and level null."""
     aid = agency_id(name)
-    if db["agencies"].count_where("id = ?", [aid]):
+    conn = db.conn
+    if conn.execute("SELECT 1 FROM agencies WHERE id = ?", [aid]).fetchone():
         return aid
-    if "aliases" in db["agencies"].columns_dict:
-        for row_id, aliases in db.execute("SELECT id, aliases FROM agencies WHERE aliases IS NOT NULL").fetchall():
+    if any(r[1] == "aliases" for r in conn.execute("PRAGMA table_info(agencies)")):
+        for row_id, aliases in conn.execute("SELECT id, aliases FROM agencies WHERE aliases IS NOT NULL").fetchall():
             if aid in {agency_id(a) for a in aliases.split(";") if a.strip()}:
                 return row_id
     if name:
-        for row in db.execute("SELECT id FROM agencies WHERE in_registry = 1 ORDER BY length(id) DESC").fetchall():
+        for row in conn.execute("SELECT id FROM agencies WHERE in_registry = 1 ORDER BY length(id) DESC").fetchall():
             if row[0] and (row[0] in aid or (len(aid) >= 4 and aid in row[0])):
                 return row[0]
     _write(db, "agencies", {"id": aid, "name": name, "in_registry": 0}, "INSERT OR IGNORE")
@@ -302,9 +303,9 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
     key = report_key_for(record, aid)
     rhash, fhash = record_hash(record), figures_hash(record)
     existing = conn.execute("SELECT id, record_hash, figures_hash, cells_parsed, is_current, revision FROM reports "
-                          "WHERE report_key = ? ORDER BY revision", [key]).fetchall()
+                            "WHERE report_key = ? ORDER BY revision", [key]).fetchall()
     prev_source = conn.execute("SELECT report_id, record_hash FROM report_sources WHERE report_key = ? AND page_source = ?",
-                             [key, source]).fetchone()
+                               [key, source]).fetchone()
     same = next((r for r in existing if r[1] == rhash), None)
     current = next((r for r in existing if r[4] == 1), None)
     status: str
@@ -319,15 +320,16 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
         revision = (max(r[5] for r in existing) + 1) if existing else 1
         rid = f"{key}-r{revision}"
         status = "new" if not existing else "changed"
-        conn.execute("UPDATE reports SET is_current = 0 WHERE report_key = ?", [key])
+        if existing:
+            conn.execute("UPDATE reports SET is_current = 0 WHERE report_key = ?", [key])
         page_rows = RowBuffer() if rows is None else rows
         _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id, seen_at, page_rows)
         if rows is None:
             page_rows.flush(conn)
     _write(db, "report_sources", {"report_key": key, "page_source": source, "report_id": rid, "record_hash": rhash,
                                   "last_seen": seen_at})
-    # seen again: a report once marked removed from its listing is back
-    conn.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id = ?", [seen_at, rid])
+    if status not in ("new", "changed"):  # seen again: a report once marked removed from its listing is back
+        conn.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id = ?", [seen_at, rid])
     conn.execute("UPDATE pages SET report_id = ?, report_key = ? WHERE id = ?", [rid, key, page_id])
     conn.execute("UPDATE spam_findings SET report_id = ? WHERE page_id = ?", [rid, page_id])
     if record.get("spam"):  # kept on the row so report_summary needs no per-row subquery
