@@ -129,3 +129,18 @@ def test_a_failing_page_in_a_batch_leaves_only_its_page_row(tmp_path, items):
     bad = many.execute("SELECT id, report_id FROM pages WHERE parse_outcome = 'error'").fetchall()
     assert len(bad) == 1 and bad[0][1] is None
     assert many.execute("SELECT count(*) FROM reports WHERE page_id = ?", [bad[0][0]]).fetchone() == (0,)
+
+
+def test_a_whole_reparse_rebuilds_every_index_it_deferred(tmp_path):
+    db = open_db(str(tmp_path / "r.db"))
+    assert ingest.ingest_paths(db, [str(shared("seeds"))]) == {"new": 5}
+
+    def indexes():
+        return sorted(db.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"))
+
+    before = indexes()
+    cells = db.conn.execute("SELECT * FROM cells ORDER BY report_id, table_name, key").fetchall()
+    assert len(before) > 20
+    assert ingest.reparse(db) == {"unchanged": 5}
+    assert indexes() == before
+    assert db.conn.execute("SELECT * FROM cells ORDER BY report_id, table_name, key").fetchall() == cells
