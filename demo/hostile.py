@@ -88,6 +88,24 @@ def zip_bomb_docx(corpus: Path, inflated: int = 200 * 1024 * 1024) -> bytes:
     return out.getvalue()
 
 
+def many_lines(corpus: Path, n: int = 20_000) -> bytes:
+    """The real page without its CMS content containers (so trafilatura is asked which lines are the main
+    text) and `n` more lines: half paragraphs pasted into the report's body, half a sidebar of links. The
+    line filter of that fallback compared every line with every main-text line (20,000 lines: minutes)."""
+    page = _pingtan(corpus).replace("article_content article_content_01", "wz_body").replace("class=TRS_Editor",
+                                                                                          "class=wz_text")
+    paragraphs = "".join(f"<p>{FILLER_PARAGRAPH.format(i)}</p>" for i in range(n // 2))
+    sidebar = ("<div class='side'><ul>" + "".join(f'<li><a href="/xxgk/t{i}.html">{FILLER_LINK.format(i)}</a></li>'
+                                                  for i in range(n - n // 2)) + "</ul></div>")
+    page = _inject(page, paragraphs)
+    body = page.index(">", page.index("<body")) + 1
+    return (page[:body] + sidebar + page[body:]).encode("utf-8")
+
+
+FILLER_PARAGRAPH = "平潭综合实验区持续推进政务公开标准化规范化建设第{}项工作情况说明。"
+FILLER_LINK = "政务动态第{}条"
+
+
 def _replace_figure(page: str, label: str, value: str, nth: int = 1) -> str:
     """The nth number cell after `label` in the real page becomes `value`."""
     import re
@@ -167,7 +185,7 @@ DOCUMENTS = {
     "lt-flood.html": lt_flood, "span-bomb.html": span_bomb, "style.html": brace_less_style,
     "hidden-blocks.html": hidden_blocks, "link-farm.html": link_farm, "bomb.docx": zip_bomb_docx,
     "huge-figures.html": huge_figures, "absurd-figures.html": absurd_figures, "half-gbk.html": half_gbk,
-    "encrypted.pdf": encrypted_pdf, "cyclic.pdf": cyclic_pdf,
+    "encrypted.pdf": encrypted_pdf, "cyclic.pdf": cyclic_pdf, "many-lines.html": many_lines,
 }
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf",
                  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}

@@ -112,7 +112,8 @@ from pipelines.parse import clean_and_extract
 name = sys.argv[1]
 rec = clean_and_extract(documents(sys.argv[2], [name])[name], filename=name)
 print(json.dumps({k: rec.get(k) for k in ("outcome", "detail", "unparsed", "unparsed_reasons", "applications",
-                                          "active", "review_litigation")} | {"spam": len(rec["spam"])},
+                                          "active", "review_litigation", "prose", "text", "chrome")}
+                 | {"spam": len(rec["spam"])},
                  ensure_ascii=False))
 """
 
@@ -147,6 +148,69 @@ def test_defect5_8000_hidden_spam_blocks_are_each_found():
 def test_defect5_4000_link_farm_groups_are_each_found():
     rec = extract_hostile("link-farm.html")
     assert rec["spam"] == 4000 and rec["applications"]["new_received.total"] == 218
+
+
+def test_defect5_20000_lines_through_the_trafilatura_fallback_keep_the_report():
+    """The real page without its content container, plus 10,000 pasted paragraphs and a 10,000-link
+    sidebar: the main-text line filter compared every line with every main-text line (61 s for its
+    20,194 lines alone, by hand); now linear. The report is read whole, the sidebar is chrome."""
+    from demo.hostile import FILLER_LINK, FILLER_PARAGRAPH
+
+    rec = extract_hostile("many-lines.html")
+    assert rec["outcome"] == "ok" and rec["chrome"]["container"] == "trafilatura"
+    assert rec["applications"]["new_received.total"] == 218 and rec["review_litigation"]["review.total"] == 7
+    assert rec["prose"] == {"active_total": 10407, "applications_received": 218, "processing_fee_yuan": 0}
+    assert "通过政府门户网站全年主动公开各类政府信息10407条" in rec["text"]
+    assert "五、存在的主要问题及改进情况" in rec["text"]
+    # the pasted paragraphs are in the report's body: main text, kept; every sidebar link is removed
+    assert rec["text"].count("工作情况说明") == 10_000 and FILLER_PARAGRAPH.format(9_999) in rec["text"]
+    removed = rec["chrome"]["removed"]
+    assert [r for r in removed if r.startswith("政务动态第")] == [FILLER_LINK.format(i) for i in range(10_000)]
+    assert "政务动态" not in rec["text"] and "友情链接" in removed
+
+
+def pairwise_filter(doc, keep: set[str]) -> list[str]:
+    """The main-text rule as first written, line against line (quadratic): the reference."""
+    from extract.normalize import normalize
+
+    removed, kept = [], []
+    for row in doc.rows:
+        if row.grid:
+            kept.append(row)
+            continue
+        key = re.sub(r"\s+", "", normalize(row.fields[0] or ""))
+        if key and any(key in k or k in key for k in keep if len(k) >= 2 and (len(key) >= 4 or key == k)):
+            kept.append(row)
+        else:
+            removed.append(row.fields[0] or "")
+    doc.rows = kept
+    return removed
+
+
+def test_linear_main_text_filter_keeps_the_same_lines_as_the_pairwise_rule():
+    import copy
+
+    from demo.hostile import many_lines
+    from extract.readers.html import parse_html, read_element
+    from pipelines.chrome import clean_html_tree, filter_to_main_text
+
+    pages = [shared("corpus", "pingtan", "pingtan-list-index.html").read_text(encoding="utf-8"),
+             many_lines(shared("corpus"), n=2_000).decode("utf-8")]
+    pages += [p.read_text(encoding="utf-8", errors="replace")
+              for p in sorted((Path(__file__).parent / "fixtures" / "listings").glob("*.html"))]
+    compared = 0
+    for html in pages:
+        tree = parse_html(html)
+        content, chrome, _ = clean_html_tree(tree, html)
+        keep = getattr(chrome, "keep_lines", None)
+        if keep is None:
+            continue
+        doc = read_element(content)
+        reference = copy.deepcopy(doc)
+        assert filter_to_main_text(doc, keep) == pairwise_filter(reference, keep)
+        assert [r.fields for r in doc.rows] == [r.fields for r in reference.rows]
+        compared += 1
+    assert compared >= 6
 
 
 def test_defect5_docx_zip_bomb_is_refused_before_inflating():
