@@ -40,6 +40,12 @@ def lt_flood(corpus: Path, size: int = 150_000) -> bytes:
     return b"<html><body>" + b"<" * size
 
 
+def tag_flood(size: int = 30 * 1024 * 1024) -> bytes:
+    """A body of `size` bytes of empty tags and no text, just under the crawler's 32 MB page limit: a
+    tag-by-tag scan of all of it held the reactor thread for 18 s."""
+    return b"<html><body>" + b"<b></b>" * (size // 7)
+
+
 def span_bomb(corpus: Path, cells: int = 1_000) -> bytes:
     """Defect 5: a ~39 KB table of colspan=200 rowspan=200 cells (40 million grid cells if expanded)."""
     row = "<tr>" + '<td colspan="200" rowspan="200">1</td>' * 25 + "</tr>"
@@ -263,10 +269,10 @@ class HostileSite(_Server):
     AGENCY = "恶意测试站点"
     ENDLESS_AGENCY = "无尽翻页站点"
 
-    def __init__(self, corpus: str | Path, names=None):
+    def __init__(self, corpus: str | Path, names=None, extra: dict[str, bytes] | None = None):
         super().__init__()
         self.corpus = Path(corpus)
-        self.docs = documents(self.corpus, names)
+        self.docs = documents(self.corpus, names) | (extra or {})
         self.service = LocalService()
 
     def start(self):

@@ -325,7 +325,43 @@ def test_defect4_near_empty_check_on_a_flood_of_lt_finishes():
     proc = subprocess.run([sys.executable, "-c", NEAR_EMPTY, "600000"], capture_output=True, text=True, timeout=60,
                           cwd=Path(__file__).resolve().parent.parent)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.strip() == "True"   # no text outside tags: a near-empty shell, recorded blocked
+    assert proc.stdout.strip() == "no text"   # no text outside tags: a near-empty shell, recorded blocked
+
+
+def test_near_empty_check_reads_a_bounded_number_of_tags():
+    """The check runs on the reactor thread: it steps over at most NEAR_EMPTY_SCAN_TAGS tags, whatever
+    the body's size, and still finds the text of the real page and of a page whose text comes late."""
+    from crawler.middlewares import visible_text
+    from demo.hostile import tag_flood
+    from extract.limits import NEAR_EMPTY_SCAN_TAGS, NEAR_EMPTY_TEXT
+
+    assert visible_text(tag_flood(), NEAR_EMPTY_TEXT) == (0, NEAR_EMPTY_SCAN_TAGS)
+    real = shared("corpus", "pingtan", "pingtan-2024-report.html").read_bytes()
+    seen, tags = visible_text(real, NEAR_EMPTY_TEXT)
+    assert seen >= NEAR_EMPTY_TEXT and tags < 400
+    late = b"<html><body>" + b"<i></i>" * (NEAR_EMPTY_SCAN_TAGS // 2 - 100) + real
+    assert visible_text(late, NEAR_EMPTY_TEXT)[0] >= NEAR_EMPTY_TEXT
+    # a huge script or style is jumped over by one search, not tag by tag
+    padded = real.replace(b"</head>", b"<script>var pad='" + b"<b>" * 2_000_000 + b"';</script></head>", 1)
+    assert visible_text(padded, NEAR_EMPTY_TEXT)[0] >= NEAR_EMPTY_TEXT
+
+
+def test_a_30_mb_tag_flood_is_recorded_blocked_and_the_crawl_goes_on(tmp_path):
+    """A 30 MB body of empty tags through a real crawl: recorded `blocked` with the bound that decided,
+    and the site's real report beside it is read."""
+    from demo.hostile import tag_flood
+
+    flood = tag_flood()
+    with HostileSite(shared("corpus"), names=("half-gbk.html",), extra={"tag-flood.html": flood}) as site:
+        sites_csv, db = tmp_path / "sites.csv", tmp_path / "crawl.db"
+        write_sites_csv(site.sites()[:1], str(sites_csv))
+        proc = crawl(sites_csv, db)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert q(db, "SELECT finish_reason FROM crawl_runs") == [("finished",)]
+    assert q(db, "SELECT outcome, detail FROM pages WHERE url LIKE '%/tag-flood.html'") == [
+        ("blocked", f"near-empty shell ({len(flood):,} bytes, under 200 bytes of text in its first 20,000 tags): "
+                    "a JS-rendered or challenge page")]
+    assert q(db, "SELECT outcome FROM pages WHERE url LIKE '%/half-gbk.html'") == [("ok",)]
 
 
 # ── the hostile site crawled (defects 2, 4, 5, 9, 10) ─────────────────────────────────────────────────
