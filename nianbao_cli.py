@@ -258,7 +258,10 @@ def cmd_clean(args) -> int:
             print("QUARANTINED: stored, never published as a report")
         print(f"页面外壳 chrome: body from {rec['chrome']['container'] or 'the whole document'}, "
               f"{len(rec['chrome']['removed'])} lines removed")
-    return 1 if rec.get("outcome") == "error" else 0
+    if rec.get("outcome") == "error":  # the exit status says it failed; stderr says why
+        print(f"nianbao clean: {args.path}: {rec.get('detail') or 'cannot read'}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _progress(quiet: bool):

@@ -431,11 +431,51 @@ def test_defect10_progress_lines_on_scrapy_2_19(hostile_crawl):
     assert "AttributeError" not in first.stderr
 
 
+def test_defect9_request_and_wall_clock_caps_are_hit_and_recorded(tmp_path):
+    """The endless chain again, entered at two places as two sites: one stopped by `max_requests`, the
+    other by `max_site_seconds` — each recorded in crawl_runs.per_site and said by `nianbao crawl`."""
+    import json
+
+    with HostileSite(shared("corpus"), names=("half-gbk.html",)) as site:
+        by_requests = {"agency": "请求上限站点", "level": "county", "portal_url": site.base_url + "/",
+                       "column_url": site.base_url + "/endless/index.html", "verified": "local",
+                       "max_requests": "9", "max_listing_pages": "1000"}
+        by_clock = {"agency": "时间上限站点", "level": "county", "portal_url": site.base_url + "/",
+                    "column_url": site.base_url + "/endless/index_5000.html", "verified": "local",
+                    "max_site_seconds": "3", "max_listing_pages": "100000", "max_requests": "100000"}
+        sites_csv, db = tmp_path / "sites.csv", tmp_path / "crawl.db"
+        write_sites_csv([by_requests, by_clock], str(sites_csv))
+        proc = crawl(sites_csv, db)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    per_site = json.loads(q(db, "SELECT per_site FROM crawl_runs")[0][0])
+    assert per_site["请求上限站点"]["capped"] == "max_requests 9 reached"
+    assert per_site["时间上限站点"]["capped"] == "max_site_seconds 3 reached"
+    assert q(db, "SELECT count(*) FROM pages WHERE site = '请求上限站点'")[0][0] <= 9
+    assert "请求上限站点: stopped at a crawl limit: max_requests 9 reached" in proc.stderr
+    assert "时间上限站点: stopped at a crawl limit: max_site_seconds 3 reached" in proc.stderr
+
+
 def test_site_limits_default_from_the_registry_and_override_per_row():
     from crawler.registry import SITE_LIMITS, site_limits
 
     assert site_limits({}) == SITE_LIMITS == {"max_listing_pages": 200, "max_requests": 5000, "max_site_seconds": 7200}
     assert site_limits({"max_requests": "30", "max_listing_pages": ""})["max_requests"] == 30
+
+
+def test_defect10_clean_says_why_it_cannot_read(tmp_path):
+    """`nianbao clean` exited 1 with no message on a file it could not read, and called a folder "no such
+    file": each now gets one line on stderr saying what is wrong."""
+    import random
+
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(random.Random(9).randbytes(5000))   # no encoding decodes it
+    cases = {str(tmp_path): (2, "is a folder (give one file; nianbao ingest takes folders)"),
+             "/proc/self/mem": (2, "cannot read the file: Input/output error"),   # root reads chmod 000 files
+             str(junk): (1, "cannot decode: bytes do not decode in any declared or detected encoding"),
+             str(tmp_path / "missing.html"): (2, "no such file")}
+    for path, (code, why) in cases.items():
+        r = subprocess.run([NIANBAO, "clean", path], capture_output=True, text=True, timeout=120)
+        assert (r.returncode, r.stderr) == (code, f"nianbao clean: {path}: {why}\n"), path
 
 
 # ── defects 6 and 7 through a real `nianbao serve` ──────────────────────────────────────────────────
