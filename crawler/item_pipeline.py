@@ -1,5 +1,5 @@
-"""The crawl's item pipeline: every fetched response goes through pipelines/ingest.py, the same
-archive → parse → store as `nianbao ingest` and `nianbao reparse`."""
+"""The crawl's item pipeline: every `FetchedResponse` the spider yields goes through pipelines/ingest.py,
+the same archive → parse → store as `nianbao ingest` and `nianbao reparse`."""
 
 from __future__ import annotations
 
@@ -11,19 +11,7 @@ from contextlib import contextmanager
 from pipelines.clones import attribute
 from pipelines.ingest import Parser, archive, store
 from pipelines.models import FetchedResponse, FetchOutcome
-from pipelines.writers import bulk_writes, now
-
-
-def fetched_from_item(item: dict) -> FetchedResponse:
-    """The spider's item (a dict, as Scrapy passes it) as the typed value the ingest steps take."""
-    outcome, detail = item.get("outcome") or "ok", item.get("detail") or ""
-    if outcome not in FetchOutcome.__members__.values():  # a new word must be declared in pipelines/models.py
-        outcome, detail = FetchOutcome.ERROR, f"unknown fetch outcome {outcome!r}: {detail}"[:500]
-    return FetchedResponse(
-        url=item["url"], kind=item["kind"], site=item.get("site") or "", status=item.get("status"),
-        body=item.get("body") or b"", fetch_outcome=FetchOutcome(outcome), detail=detail,
-        content_type=item.get("content_type"), etag=item.get("etag"), last_modified=item.get("last_modified"),
-        fetched_at=item.get("fetched_at") or now(), run_id=item.get("run_id"), http=item.get("http"))
+from pipelines.writers import bulk_writes
 
 
 class StorePipeline:
@@ -77,8 +65,7 @@ class StorePipeline:
             self.parser.close()
         self._writes.__exit__(None, None, None)
 
-    async def process_item(self, item):
-        fetched = fetched_from_item(item)
+    async def process_item(self, fetched: FetchedResponse):
         counts = self.crawl_state.counts[fetched.site]
         counts["fetched"] += 1 if fetched.status else 0
         if not fetched.parseable:
@@ -89,7 +76,7 @@ class StorePipeline:
                                     "(SELECT report_id FROM pages WHERE source = ? AND report_id IS NOT NULL)",
                                     [fetched.fetched_at, fetched.url])
             counts["listing" if fetched.fetch_outcome == FetchOutcome.OK else str(fetched.fetch_outcome)] += 1
-            return item
+            return fetched
         with self.page():  # archive before anything parses the bytes
             page_id = archive(self.db, fetched)
         record = await self._parse(fetched)
@@ -102,7 +89,7 @@ class StorePipeline:
             if fetched.etag or fetched.last_modified:
                 # a later request for the same URL in this run (a resumed queue) is conditional too
                 self.crawl_state.validators[fetched.url] = (fetched.etag, fetched.last_modified)
-        return item
+        return fetched
 
     @contextmanager
     def page(self):

@@ -26,6 +26,15 @@ class FetchOutcome(StrEnum):
     OFF_DOMAIN = "off_domain"      # the host policy refused the URL (or a redirect to it)
     ROBOTS = "robots"              # robots.txt disallows it: not fetched
 
+    @classmethod
+    def of(cls, word: str | None, detail: str = "") -> tuple[FetchOutcome, str]:
+        """A middleware's outcome word (and its detail) as a fetch outcome; a word this enum does not know
+        is an error that names it (a new outcome must be declared here, where readers of `pages` look)."""
+        try:
+            return cls(word or "ok"), detail
+        except ValueError:
+            return cls.ERROR, f"unknown fetch outcome {word!r}: {detail}"[:500]
+
 
 class ParseOutcome(StrEnum):
     """How reading the archived bytes went (`extract/` and the store)."""
@@ -87,7 +96,8 @@ class Site:
 
 @dataclass
 class FetchedResponse:
-    """One response (or failed request) as the spider hands it to the store: nothing fetched is dropped."""
+    """One response (or failed request) as the spider yields it (the Scrapy item: a dataclass, which Scrapy
+    takes as an item as it is) and the store takes it: nothing fetched is dropped."""
 
     url: str
     kind: str                      # portal / listing / report / attachment

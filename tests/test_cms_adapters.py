@@ -12,11 +12,11 @@ import json
 
 from conftest import FIXTURES, shared
 
+from crawler.cms.adapters import ADAPTERS, adapter_for, read
 from crawler.cms.base import Link, PageRequest
 from crawler.cms.discovery import candidates, column_key, find_columns, find_hubs
 from crawler.cms.generic import GenericAdapter, is_attachment, report_year
 from crawler.cms.jsonapi import JsonApiAdapter
-from crawler.cms.registry import ADAPTERS, adapter_for, read
 from crawler.cms.trs import TRSAPI_LIST2, TrsAdapter, dynamic_config
 
 LISTINGS = FIXTURES / "listings"

@@ -1,6 +1,7 @@
 """One spider for every portal: find the 年报 column, walk its listing with the CMS adapter that
 recognises it, fetch each report and its attachments, and hand every response — good or bad — to the
-store pipeline as an item, so nothing fetched is ever lost and nothing failed is silent.
+store pipeline as a `FetchedResponse` (pipelines/models.py: the typed seam starts here), so nothing
+fetched is ever lost and nothing failed is silent.
 
 Sites come from the registry (crawler/sites.csv rows); a row needs `agency` and a `portal_url` or a
 `column_url` (checked at start, querido-diario style).
@@ -21,6 +22,7 @@ from crawler.middlewares import DUPLICATE, OUTCOME, POLICY_REFUSAL, Refused
 from crawler.registry import site_limits
 from crawler.state import CrawlState
 from extract.encoding import charset_from_content_type, decode
+from pipelines.models import FetchedResponse, FetchOutcome
 from pipelines.writers import now
 
 REQUIRED = ("agency",)
@@ -125,16 +127,17 @@ class ReportsSpider(scrapy.Spider):
         return next(s for s in self.sites if s["agency"] == name)
 
     # ── items ───────────────────────────────────────────────────────────────────────────────────
-    def _item(self, response, kind: str, outcome: str = "ok", detail: str = "", body: bytes | None = None) -> dict:
-        headers = response.headers if response is not None else {}
-        return {
-            "kind": kind, "url": response.url, "site": response.meta.get("site"), "status": response.status,
-            "body": response.body if body is None else body, "outcome": outcome, "detail": detail,
-            "content_type": (headers.get("Content-Type") or b"").decode("latin-1") or None,
-            "etag": (headers.get("ETag") or b"").decode("latin-1") or None,
-            "last_modified": (headers.get("Last-Modified") or b"").decode("latin-1") or None,
-            "fetched_at": now(), "run_id": self.run_id, "http": http_exchange(response),
-        }
+    def _item(self, response, kind: str, outcome: str = "ok", detail: str = "",
+              body: bytes | None = None) -> FetchedResponse:
+        headers = response.headers
+        fetch_outcome, detail = FetchOutcome.of(outcome, detail)
+        return FetchedResponse(
+            url=response.url, kind=kind, site=response.meta.get("site") or "", status=response.status,
+            body=response.body if body is None else body, fetch_outcome=fetch_outcome, detail=detail,
+            content_type=(headers.get("Content-Type") or b"").decode("latin-1") or None,
+            etag=(headers.get("ETag") or b"").decode("latin-1") or None,
+            last_modified=(headers.get("Last-Modified") or b"").decode("latin-1") or None,
+            fetched_at=now(), run_id=self.run_id, http=http_exchange(response))
 
     def _outcome_item(self, response, kind: str):
         """The item for a response a middleware marked, or a non-200 answer; None for a good 200."""
@@ -171,7 +174,7 @@ class ReportsSpider(scrapy.Spider):
 
     def parse_listing(self, response):
         from crawler.addresses import is_article, is_report_title
-        from crawler.cms.registry import adapter_for
+        from crawler.cms.adapters import adapter_for
 
         bad = self._outcome_item(response, "listing")
         if bad:
@@ -253,11 +256,10 @@ class ReportsSpider(scrapy.Spider):
             outcome, detail = "error", f"timeout: {text}"[:400]
         else:
             outcome, detail = "error", f"{name}: {text}"[:400]
-        yield {
-            "kind": request.meta.get("nianbao_kind", "report"), "url": request.url, "site": request.meta.get("site"),
-            "status": None, "body": b"", "outcome": outcome, "detail": detail, "content_type": None,
-            "fetched_at": now(), "run_id": self.run_id,
-        }
+        fetch_outcome, detail = FetchOutcome.of(outcome, detail)
+        yield FetchedResponse(url=request.url, kind=request.meta.get("nianbao_kind", "report"),
+                              site=request.meta.get("site") or "", status=None, fetch_outcome=fetch_outcome,
+                              detail=detail, fetched_at=now(), run_id=self.run_id)
 
 
 def _pairs(headers) -> list[tuple[str, str]]:
