@@ -53,6 +53,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402  (a project dependency: the OCR reader uses it too)
 
+from demo import figures as FIG  # noqa: E402  (table 三/四 figures: the demo portal's generator core)
 from extract import formats as F  # noqa: E402
 from extract.checks import prose_checks, table_checks  # noqa: E402
 from extract.normalize import to_simplified  # noqa: E402
@@ -343,7 +344,6 @@ class Generator:
     def applications(self, layout: str, new_total: int, carried_in: list[int] | None,
                      subtotals: bool) -> tuple[dict, list[int]]:
         rng = self.rng
-        six = F.APPLICANT_COLUMNS[:-1]
         new = rng.multinomial(new_total, APPLICANT_P)
         if carried_in is None:
             carried = rng.multinomial(int(rng.poisson(0.03 * new_total)), APPLICANT_P)
@@ -352,39 +352,21 @@ class Generator:
         handled = new + carried
         forward = rng.binomial(handled, 0.04)
         processed = handled - forward
-        results = F.RESULT_ROWS[layout]
+        results = FIG.RESULTS[layout]
         w = np.array([RESULT_W[r] for r in results])
         w /= w.sum()
         res = np.array([rng.multinomial(int(p), w) for p in processed])  # columns × result rows
-        rows: dict[str, list[int]] = {"new_received": list(new), "carried_over": list(carried)}
-        for i, r in enumerate(results):
-            rows[r] = list(res[:, i])
-        rows["total"] = list(processed)
-        rows["carried_forward"] = list(forward)
-        out = {}
-        for key, _core, _ord, is_sub in F.application_rows(layout):
-            if is_sub:
-                if not subtotals:
-                    continue
-                parts = F.SUBTOTALS[key]
-                vals = [sum(rows[p][c] for p in parts) for c in range(6)]
-            else:
-                vals = rows[key]
-            for c, col in enumerate(six):
-                out[f"{key}.{col}"] = int(vals[c])
-            out[f"{key}.total"] = int(sum(vals))
+        # new requests are what balances: processed + forward − carried = new (demo/figures.py)
+        out = FIG.add_up_applications(layout, {col: dict(zip(results, res[c])) for c, col in enumerate(FIG.SIX)},
+                                      dict(zip(FIG.SIX, carried)), dict(zip(FIG.SIX, forward)), subtotals)
+        # in printed order, row by row (the order the extractor reads, so the checks come in that order too)
+        out = {f"{r}.{c}": out[f"{r}.{c}"] for r in FIG.printed_rows(layout, subtotals) for c in FIG.COLS}
         return out, [int(x) for x in forward]
 
     def review(self, new_total: int) -> dict:
         rng = self.rng
-        out = {}
-        for g, m in (("review", 0.03), ("suit_direct", 0.015), ("suit_after_review", 0.006)):
-            n = int(rng.poisson(m * new_total + 0.02))
-            parts = rng.multinomial(n, [0.62, 0.10, 0.18, 0.10])
-            for o, v in zip(("upheld", "corrected", "other", "pending"), parts):
-                out[f"{g}.{o}"] = int(v)
-            out[f"{g}.total"] = n
-        return out
+        return FIG.add_up_review({g: rng.multinomial(int(rng.poisson(m * new_total + 0.02)), [0.62, 0.10, 0.18, 0.10])
+                                  for g, m in (("review", 0.03), ("suit_direct", 0.015), ("suit_after_review", 0.006))})
 
     def plant_failure(self, rec: dict) -> str:
         """One realistic way a printed table fails to add up."""
@@ -394,23 +376,16 @@ class Generator:
         d = int(rng.choice([-2, -1, 1, 1, 2, 3, 10]))
         if kind == "column_shift":  # seed 000: one request counted under another applicant in one row
             row = str(rng.choice(["new_received", "granted", "unavailable_not_held"]))
-            a, b = "natural_person", str(rng.choice(["commercial", "legal_services", "other_org"]))
-            if apps.get(f"{row}.{a}"):
-                apps[f"{row}.{a}"] -= 1
-                apps[f"{row}.{b}"] += 1
-            else:
-                apps[f"{row}.{a}"] += 1
-                apps[f"{row}.total"] += 1
+            FIG.shift_column(apps, row, "natural_person", str(rng.choice(["commercial", "legal_services", "other_org"])))
         elif kind == "total_off":
-            apps["total.total"] = max(0, apps["total.total"] + d)
+            FIG.put_off(apps, "total.total", d)
         elif kind == "row_total_off":
             row = str(rng.choice(["granted", "partly_granted", "unavailable_not_held", "new_received"]))
-            apps[f"{row}.total"] = max(0, apps[f"{row}.total"] + d)
+            FIG.put_off(apps, f"{row}.total", d)
         elif kind == "forward_off":
-            apps["carried_forward.total"] = max(0, apps["carried_forward.total"] + abs(d))
+            FIG.put_off(apps, "carried_forward.total", abs(d))
         else:
-            g = str(rng.choice(["review", "suit_direct"]))
-            rl[f"{g}.total"] = rl[f"{g}.total"] + abs(d)
+            FIG.put_off(rl, f"{rng.choice(['review', 'suit_direct'])}.total", abs(d))
         return kind
 
     def unparse(self, rec: dict) -> None:
@@ -455,15 +430,12 @@ class Generator:
                                                                for c in cols))
         apps = ["（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\t申请人情况",
                 "自然人\t法人或其他组织\t总计", "商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他"]
-        seen_rows = []
-        for k in ap:
-            r = k.split(".")[0]
-            if r not in seen_rows:
-                seen_rows.append(r)
-        for r in seen_rows:
+        for r in FIG.printed_rows(rec["applications_layout"], subtotals=True):  # the national row order
+            if f"{r}.total" not in ap:
+                continue
             label = F.APPLICATION_LABELS.get(r, r)
             apps.append(label + "\t" + "\t".join(cell("applications", f"{r}.{c}", ap.get(f"{r}.{c}"))
-                                                 for c in F.APPLICANT_COLUMNS))
+                                                 for c in FIG.COLS))
         rev = ["行政复议\t行政诉讼", "结果维持\t结果纠正\t其他结果\t尚未审结\t总计\t未经复议直接起诉\t复议后起诉",
                "\t".join(cell("review_litigation", k, rl.get(k)) for k in F.REVIEW_KEYS)]
         return {2: act, 3: apps, 4: rev}

@@ -9,6 +9,7 @@ page out).
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 from pathlib import Path
 
@@ -31,6 +32,31 @@ def load_site_rows(sites_file: str | None, names: list[str] | None) -> list[dict
         if unknown:
             raise SystemExit(f"nianbao crawl: unknown site(s): {', '.join(sorted(unknown))}")
     return rows
+
+
+def settings_overrides(log_level: str = "WARNING", progress: bool = False, no_throttle: bool = False,
+                       pairs: list[str] = ()) -> dict:
+    """The Scrapy settings `nianbao crawl` sets from its options; `pairs` are NAME=VALUE, VALUE read as JSON
+    when it can be."""
+    overrides = {"LOG_LEVEL": log_level}
+    if progress:
+        overrides["NIANBAO_PROGRESS"] = True
+    if no_throttle:
+        overrides.update({"AUTOTHROTTLE_ENABLED": False, "DOWNLOAD_DELAY": 0, "CONCURRENT_REQUESTS_PER_DOMAIN": 16,
+                          "CONCURRENT_REQUESTS": 16})
+    for pair in pairs:
+        name, _, value = pair.partition("=")
+        try:
+            overrides[name] = json.loads(value)
+        except ValueError:
+            overrides[name] = value
+    return overrides
+
+
+def crawl_hosts(sites_file: str | None) -> frozenset[str]:
+    """The registry's hosts, and those of a --sites-file (a crawl of the demo portal, say)."""
+    hosts = registry_hosts()
+    return hosts | registry_hosts(Path(sites_file)) if sites_file else hosts
 
 
 def validators(db) -> dict[str, tuple[str | None, str | None]]:

@@ -3,7 +3,8 @@
 * the query language: words (all must occur), `"a phrase"`, `A OR B`, `-word` or `NOT word`; every word of
   any length is matched through the bigram index (pipelines.search.bigrams), so two-character words work;
 * agencies are matched too, by registered name, alias and every printed name (沭阳 finds the 沐阳 misprint);
-* results are bounded (20 a page, a count capped at 1,000) and each shows one snippet around a match
+* results are bounded (20 a page, a count capped at 1,000; past the cap they come newest-added first, not
+  ranked, since ranking reads every match) and each shows one snippet around a match
   outside the standard preamble and the tables' headings, never the full text;
 * a search that finds nothing says why it may have failed and what to try.
 """
@@ -116,7 +117,7 @@ def matching_agencies(conn: sqlite3.Connection, terms: list[str], limit: int = 1
                           AND x.agency != a.name) AS printed
                 FROM agencies a
                 WHERE a.id IN (SELECT id FROM agencies WHERE name LIKE :l OR id LIKE :l OR aliases LIKE :l
-                               UNION SELECT agency_id FROM reports WHERE agency LIKE :l)
+                               UNION SELECT agency_id FROM report_summary WHERE agency LIKE :l)
                 ORDER BY reports DESC, a.name LIMIT :n""", {"l": like, "n": limit}):
             if r["reports"]:
                 r["matched_by"] = ("registered" if term in (r["name"] or "") else
@@ -161,7 +162,16 @@ def search(conn: sqlite3.Connection, q: str, year: str = "", province: str = "",
             f"JOIN report_summary s ON s.report_id = r.id WHERE {' AND '.join(where)}")
     count = conn.execute(f"SELECT count(*) FROM (SELECT 1 {base} LIMIT {COUNT_CAP + 1})", params).fetchone()[0]
     result["count"], result["capped"] = min(count, COUNT_CAP), count > COUNT_CAP
-    ordering = "r.year DESC, reports_fts.rank" if order == "year" else "reports_fts.rank, r.year DESC"
+    if order == "year":
+        ordering = "r.year DESC, reports_fts.rank"
+    elif result["capped"]:
+        # Ranking reads every match (bm25 of each): linear in the matches, seconds at a million reports, and
+        # meaningless for a word nearly every report prints. Past the cap, newest added first: the index's own
+        # order, so a page costs the same at any size. Said on the page, with how to get a ranking back.
+        ordering = "reports_fts.rowid DESC"
+        result["order"] = "recent"
+    else:
+        ordering = "reports_fts.rank, r.year DESC"
     params.update(limit=PAGE_SIZE, offset=(max(page, 1) - 1) * PAGE_SIZE)
     found = rows(conn, f"""SELECT r.id, r.report_key, r.agency, r.agency_id, r.year, r.title, s.province, s.level,
                                   s.failed_checks, a.name AS agency_name

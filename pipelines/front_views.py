@@ -4,9 +4,12 @@ so they share its look, its menu and its time limits."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import unquote, urlencode
 
 from datasette.utils.asgi import NotFound, Response
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from pipelines import front
 from pipelines.warc_archive import ArchiveError
@@ -23,6 +26,9 @@ async def _render(datasette, request, template: str, context: dict) -> Response:
 
 
 _LANDING: dict[str, dict] = {}
+
+# the report page's tables, rendered synchronously (see the template's header for why)
+_TABLES = Environment(loader=FileSystemLoader(str(Path(__file__).resolve().parent / "templates")), autoescape=select_autoescape(default=True))
 
 
 async def landing(datasette, request):
@@ -42,7 +48,10 @@ async def report(datasette, request):
     data = await _db(datasette).execute_fn(lambda conn: front.report_data(conn, key))
     if data is None:
         raise NotFound(f"没有这份报告 no report {key!r}")
-    return await _render(datasette, request, "nianbao_report.html", {**data, "cell_label": front.cell_label, "rule_labels": front.RULE_LABELS})
+    tables = _TABLES.get_template("nianbao_report_tables.html").render(
+        layout=data["layout"], report_key=key, cell_label=front.cell_label)
+    return await _render(datasette, request, "nianbao_report.html",
+                         {**data, "tables_html": Markup(tables), "rule_labels": front.RULE_LABELS})
 
 
 async def report_text(datasette, request):

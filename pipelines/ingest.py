@@ -137,6 +137,24 @@ def archived_pictures(db: sqlite_utils.Database, page_url: str | None, data: byt
     return out or None
 
 
+def local_pictures(page: Path):
+    """A saved page's pictures from beside it on disk (src relative to the page, or its file name in the
+    page's folder) — never from outside that folder, never from the network (`nianbao extract`, `clean`)."""
+    from urllib.parse import unquote, urlsplit
+
+    folder = page.resolve().parent
+
+    def fetch(src: str) -> bytes | None:
+        rel = unquote(urlsplit(src).path).lstrip("/")
+        for cand in (folder / rel, folder / Path(rel).name):
+            cand = cand.resolve()
+            if cand.is_relative_to(folder) and cand.is_file() and cand.stat().st_size < 20_000_000:
+                return cand.read_bytes()
+        return None
+
+    return fetch
+
+
 # ── batches ─────────────────────────────────────────────────────────────────────────────────────
 
 def files_under(paths: list[str]) -> list[Path]:

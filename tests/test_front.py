@@ -135,6 +135,41 @@ def test_agency_page_reached_by_an_alias(server, db_path):
         ("沐阳县人民政府", 2025, want["applications"]["new_received.total"])]
 
 
+def test_search_past_the_count_cap_lists_newest_added_first(db_path, monkeypatch):
+    """Ranking reads every match; past the count cap the results come in the index's own order, newest added
+    first, and the page says so (the cap lowered to 3 so the 20-report database passes it)."""
+    from pipelines import front_search
+
+    monkeypatch.setattr(front_search, "COUNT_CAP", 3)
+    with sqlite3.connect(db_path) as con:
+        capped = front_search.search(con, "复议")
+        newest = [r[0] for r in con.execute(
+            "SELECT r.report_key FROM reports_fts JOIN reports r ON r.rowid = reports_fts.rowid "
+            "JOIN report_summary s ON s.report_id = r.id WHERE reports_fts MATCH ? AND r.is_current = 1 "
+            "AND r.quarantined = 0 AND r.removed_at IS NULL ORDER BY r.rowid DESC", [capped["expr"]])]
+        assert (capped["count"], capped["capped"], capped["order"]) == (3, True, "recent")
+        assert [r["report_key"] for r in capped["results"]] == newest[:front_search.PAGE_SIZE] and len(newest) > 3
+        monkeypatch.setattr(front_search, "COUNT_CAP", 1000)
+        ranked = front_search.search(con, "复议")
+        assert (ranked["capped"], ranked["order"]) == (False, "relevance")
+        assert sorted(r["report_key"] for r in ranked["results"]) == sorted(newest)
+
+
+def test_dashboard_agency_filter_is_the_registered_agency(server):
+    """The dashboard's agency filter lists registered names and selects by agency, so 沭阳县人民政府 shows its
+    2025 report although it is printed 沐阳 (it used to list printed names: 沭阳 found nothing)."""
+    overview = server.json("/-/metadata.json")["plugins"]["datasette-dashboards"]["overview"]
+    options = [r["name"] for r in server.json(f"/{server.db}.json", sql=overview["filters"]["agency"]["query"],
+                                               _shape="objects")["rows"]]
+    assert "沭阳县人民政府" in options and "沐阳县人民政府" not in options
+    chart = overview["charts"]["requests-by-year"]["query"]
+    sql = re.sub(r"\[\[([^\]]*:agency[^\]]*)\]\]", r"\1", chart)   # the agency clause kept, as when it is chosen
+    sql = re.sub(r"\[\[.*?\]\]", "", sql)
+    rows = server.json(f"/{server.db}.json", sql=sql, agency="沭阳县人民政府", _shape="objects")["rows"]
+    assert [(r["year"], r["new_requests"]) for r in rows] == [
+        (2025, expected("shuyang-2025-ocr.md")["applications"]["new_received.total"])]
+
+
 def test_source_view_is_sandboxed_and_files_download_as_themselves(server, db_path):
     with sqlite3.connect(db_path) as con:
         html_page = con.execute("SELECT p.id FROM reports r JOIN pages p ON p.id = r.page_id "

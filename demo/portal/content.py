@@ -3,7 +3,8 @@
 Everything here is a pure function of a `Spec` (and the generation), seeded per report, so a report is the
 same on every run and can be built lazily when its URL is first asked for. Figures add up (balance,
 results_sum, row_total, subtotal, review totals, prose vs table) unless the spec plants a failure; the
-failing identities are then computed here, independently of nianbao's extractor, and listed in the manifest.
+failing identities are then computed (demo/figures.py, independently of nianbao's extractor) and listed in
+the manifest.
 
 Blocks are renderer-neutral: ("title", text), ("h", text), ("p", text), ("sign", text), ("table", Table),
 ("html", markup) — the HTML, PDF and DOCX writers each turn them into their own markup.
@@ -16,24 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+# the national row order, the adding up, the planted slips and the identities (shared with bench/publish.py)
+from demo.figures import RESULTS, REVIEW_GROUPS, SIX, add_up_applications, add_up_review, failing_identities, put_off
 from demo.portal import tables as TB
-
-SIX = ["natural_person", "commercial", "research", "nonprofit", "legal_services", "other_org"]
-COLS = SIX + ["total"]
-WITHHELD = ["withheld_state_secret", "withheld_prohibited_by_law", "withheld_three_safety", "withheld_third_party",
-            "withheld_internal_affairs", "withheld_process_info", "withheld_enforcement_file", "withheld_inquiry"]
-UNAVAILABLE = ["unavailable_not_held", "unavailable_needs_creation", "unavailable_unclear"]
-DECLINED = ["declined_petition", "declined_repeat", "declined_publication", "declined_excessive",
-            "declined_confirmation"]
-OTHER_2021 = ["other_no_correction", "other_unpaid_fee", "other_other"]
-RESULTS = {
-    "2019": ["granted", "partly_granted", *WITHHELD, *UNAVAILABLE, *DECLINED, "other"],
-    "2021": ["granted", "partly_granted", *WITHHELD, *UNAVAILABLE, *DECLINED, *OTHER_2021],
-}
-SUBTOTALS = {"withheld_subtotal": WITHHELD, "unavailable_subtotal": UNAVAILABLE, "declined_subtotal": DECLINED,
-             "other_subtotal": OTHER_2021}
-REVIEW_GROUPS = ["review", "suit_direct", "suit_after_review"]
-OUTCOMES = ["upheld", "corrected", "other", "pending"]
 
 # How likely / how large each result row is for a natural person (other columns are scaled down).
 RESULT_SHAPE = {
@@ -133,38 +119,21 @@ def _sparse(rng: random.Random, p: float, top: float) -> int:
 
 
 def _applications(rng: random.Random, spec: Spec, layout: str) -> dict:
-    v: dict[str, int] = {}
+    """Table 三: sparse counts per applicant column, made to add up by demo/figures.py."""
     zero = "zero_applications" in spec.quirks
-    rows = RESULTS[layout]
+    results, carried_over, carried_forward = {}, {}, {}
     for col in SIX:
         f = COLUMN_FACTOR[col] * spec.scale
-        for row in rows:
+        results[col] = {}
+        for row in RESULTS[layout]:
             p, top = RESULT_SHAPE[row]
-            v[f"{row}.{col}"] = 0 if zero else _sparse(rng, min(1.0, p * (0.6 + f)), top * f)
-        total = sum(v[f"{row}.{col}"] for row in rows)
+            results[col][row] = 0 if zero else _sparse(rng, min(1.0, p * (0.6 + f)), top * f)
         _sparse(rng, 0.5 if f > 0.2 else 0.1, 3 * f + 1)  # draws kept so every other figure stays as it was
         _sparse(rng, 0.5 if f > 0.2 else 0.1, 2 * f + 1)
         # carried over = last year's carried forward of the same agency, as in a real series
-        cf = 0 if zero else _carried_forward(spec, spec.year, col, f)
-        co = 0 if zero else _carried_forward(spec, spec.year - 1, col, f)
-        if co > total + cf:  # more carried in than handled: the surplus was granted (new received stays ≥ 0)
-            v[f"granted.{col}"] += co - total - cf
-            total = co - cf
-        v[f"total.{col}"] = total
-        v[f"carried_forward.{col}"] = cf
-        v[f"carried_over.{col}"] = co
-        v[f"new_received.{col}"] = total + cf - co
-    printed = ["new_received", "carried_over", *rows, "total", "carried_forward"]
-    if "subtotals" in spec.quirks:
-        for sub, parts in SUBTOTALS.items():
-            if layout == "2019" and sub == "other_subtotal":
-                continue
-            for col in SIX:
-                v[f"{sub}.{col}"] = sum(v[f"{p}.{col}"] for p in parts)
-            printed.append(sub)
-    for row in printed:
-        v[f"{row}.total"] = sum(v[f"{row}.{c}"] for c in SIX)
-    return v
+        carried_forward[col] = 0 if zero else _carried_forward(spec, spec.year, col, f)
+        carried_over[col] = 0 if zero else _carried_forward(spec, spec.year - 1, col, f)
+    return add_up_applications(layout, results, carried_over, carried_forward, "subtotals" in spec.quirks)
 
 
 def _agency_rng(spec: Spec, *parts) -> random.Random:
@@ -187,12 +156,8 @@ def _fees_wan_yuan(spec: Spec) -> str:
 
 
 def _review(rng: random.Random, spec: Spec) -> dict:
-    v = {}
-    for g, p in zip(REVIEW_GROUPS, (0.35, 0.25, 0.1)):
-        for o, top in zip(OUTCOMES, (2, 1, 1, 1)):
-            v[f"{g}.{o}"] = _sparse(rng, p, top * max(1, spec.scale))
-        v[f"{g}.total"] = sum(v[f"{g}.{o}"] for o in OUTCOMES)
-    return v
+    return add_up_review({g: [_sparse(rng, p, top * max(1, spec.scale)) for top in (2, 1, 1, 1)]
+                          for g, p in zip(REVIEW_GROUPS, (0.35, 0.25, 0.1))})
 
 
 def _amount_text(rng: random.Random, quirks) -> tuple[str, object]:
@@ -273,50 +238,6 @@ def _parse(text: str, key: str, quirks) -> object:
                 return emit(Decimal(t[: -len(unit)]) * mult)
         return emit(Decimal(t) * (10000 if "amount_header_unit" in quirks else 1))
     return emit(Decimal(t.lstrip("+")))
-
-
-# ── the identities (independent of nianbao's extractor) ─────────────────────────────────────────
-
-def failing_identities(values: dict, layout: str | None, fmt: str) -> list[list[str]]:
-    """[rule, key] of every identity that does not hold, in the schema's terms."""
-    out: list[list[str]] = []
-    a = {k[len("applications."):]: v for k, v in values.items() if k.startswith("applications.")}
-    r = {k[len("review_litigation."):]: v for k, v in values.items() if k.startswith("review_litigation.")}
-    p = {k[len("prose."):]: v for k, v in values.items() if k.startswith("prose.")}
-
-    def check(rule, key, lhs, rhs, src):
-        vals = [src.get(c) for c in lhs + rhs]
-        if any(v is None for v in vals):
-            return
-        if sum(src[c] for c in lhs) != sum(src[c] for c in rhs):
-            out.append([rule, key])
-
-    if a:
-        for col in COLS:
-            check("balance", col, [f"new_received.{col}", f"carried_over.{col}"],
-                  [f"total.{col}", f"carried_forward.{col}"], a)
-        for col in COLS:
-            check("results_sum", col, [f"total.{col}"], [f"{row}.{col}" for row in RESULTS[layout]], a)
-        for row in sorted({k.split(".")[0] for k in a}):
-            check("row_total", row, [f"{row}.total"], [f"{row}.{c}" for c in SIX], a)
-        for sub, parts in SUBTOTALS.items():
-            if any(k.startswith(sub + ".") for k in a):
-                for col in COLS:
-                    check("subtotal", f"{sub}.{col}", [f"{sub}.{col}"], [f"{q}.{col}" for q in parts], a)
-    if r:
-        for g in REVIEW_GROUPS:
-            check(f"{g}_total", g, [f"{g}.total"], [f"{g}.{o}" for o in OUTCOMES], r)
-    if fmt != "legacy":
-        if "applications_received" in p and a.get("new_received.total") is not None:
-            said, new, carried = p["applications_received"], a["new_received.total"], a.get("carried_over.total")
-            if said != new and not (carried is not None and said == new + carried):
-                out.append(["prose_vs_table", "applications_received"])
-        if "reviews" in p and r.get("review.total") is not None and p["reviews"] != r["review.total"]:
-            out.append(["prose_vs_table", "reviews"])
-        if "lawsuits" in p and None not in (r.get("suit_direct.total"), r.get("suit_after_review.total")):
-            if p["lawsuits"] != r["suit_direct.total"] + r["suit_after_review.total"]:
-                out.append(["prose_vs_table", "lawsuits"])
-    return out
 
 
 # ── text ────────────────────────────────────────────────────────────────────────────────────────
@@ -409,10 +330,10 @@ def figures(spec: Spec, changed: bool = False) -> Figures:
     n = {"active_total": rng.randint(150, int(9000 * spec.scale) + 200), "reviews": rev["review.total"]}
     # planted failures change printed figures after the table was made to add up
     if spec.plant == "planted_row_total":
-        apps["granted.natural_person"] += 1
+        put_off(apps, "granted.natural_person", 1)
     elif spec.plant == "planted_balance":
-        apps["carried_forward.commercial"] += 1
-        apps["carried_forward.total"] += 1
+        put_off(apps, "carried_forward.commercial", 1)
+        put_off(apps, "carried_forward.total", 1)
     elif spec.plant == "planted_review":
         rev.update({"review.upheld": 2, "review.corrected": 1, "review.other": 0, "review.pending": 0,
                     "review.total": 0})

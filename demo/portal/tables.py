@@ -93,7 +93,7 @@ OTHER_LABELS = ["1.申请人无正当理由逾期不补正、行政机关不再�
 
 
 def applications_table(layout: str, v: dict, quirks=frozenset()) -> Table:
-    from demo.portal.content import COLS, DECLINED, OTHER_2021, UNAVAILABLE, WITHHELD
+    from demo.figures import COLS, DECLINED, OTHER_2021, UNAVAILABLE, WITHHELD
 
     typos = "typos" in quirks
     subtotals = "subtotals" in quirks
