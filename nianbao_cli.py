@@ -9,6 +9,7 @@
     nianbao demo [--no-serve] --db DB crawl the offline demo portal (+ bundled real reports) → a database → Datasette
     nianbao demo-portal [--port N]    serve the offline demo portal on 127.0.0.1
     nianbao crawl [--sites …] --db DB  crawl the registry's portals (what cron or a systemd timer runs)
+    nianbao enqueue / crawl --redis / load   the same crawl on several machines (crawler/distributed.py)
     nianbao sites [--check]            list and validate the site registry
 
 Here are only the options and the dispatch: each subcommand calls the module that owns the work
@@ -212,12 +213,18 @@ def cmd_demo_portal(args) -> int:
 def cmd_crawl(args) -> int:
     from crawler.run import crawl, crawl_hosts, load_site_rows, settings_overrides, silent_sites
 
+    overrides = settings_overrides(args.log_level, progress=args.progress, no_throttle=args.no_throttle,
+                                   pairs=args.set)
+    if args.redis:  # a worker of a distributed crawl (crawler/distributed.py): no SQLite, its own WARC files
+        from crawler.distributed import run_worker
+        from pipelines.warc_archive import warc_dir
+
+        return run_worker(args.redis, str(warc_dir(args.db)), overrides,
+                          say=lambda m: print(m, file=sys.stderr if m.startswith("nianbao") else sys.stdout))
     sites = load_site_rows(args.sites_file, args.sites)
     if not sites:
         print("nianbao crawl: no site with a portal_url or column_url to crawl", file=sys.stderr)
         return 2
-    overrides = settings_overrides(args.log_level, progress=args.progress, no_throttle=args.no_throttle,
-                                   pairs=args.set)
     hosts = crawl_hosts(args.sites_file)
     from pipelines.lock import writer_lock
     from pipelines.schema import open_db
@@ -237,6 +244,41 @@ def cmd_crawl(args) -> int:
         print("nianbao crawl: sites that used to yield reports yielded none: " + ", ".join(silent), file=sys.stderr)
         return 3
     return 0 if run["finish_reason"] == "finished" else 1
+
+
+def cmd_enqueue(args) -> int:
+    """A new distributed run: the sites and their start requests into Redis (crawler/distributed.py)."""
+    from crawler.distributed import enqueue
+    from crawler.run import crawl_hosts, load_site_rows, validators
+
+    sites = load_site_rows(args.sites_file, args.sites)
+    if not sites:
+        print("nianbao enqueue: no site with a portal_url or column_url to crawl", file=sys.stderr)
+        return 2
+    known = {}
+    if args.db:  # conditional requests for what this database already holds (a weekly crawl costs 304s)
+        from pipelines.schema import open_db
+
+        known = validators(open_db(args.db))
+    run, n = enqueue(args.redis, sites, crawl_hosts(args.sites_file), known)
+    print(f"run {run}: {n} start requests for {len(sites)} sites queued in {args.redis}")
+    return 0
+
+
+def cmd_load(args) -> int:
+    """The one writer of a distributed crawl: items from Redis into the database (pipelines/load.py)."""
+    from crawler.distributed import connect
+    from pipelines.load import load
+    from pipelines.lock import writer_lock
+    from pipelines.schema import open_db
+
+    with writer_lock(args.db, wait=not args.no_wait):
+        db = open_db(args.db)
+        counts, runs = load(connect(args.redis), db, follow=not args.no_follow,
+                            say=None if args.quiet else lambda m: print(m, file=sys.stderr, flush=True))
+    print(f"loaded {counts.get('items', 0)} items (crawl runs {', '.join(map(str, runs)) or 'none'}): "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items()) if k != "items"))
+    return 0
 
 
 def cmd_sites(args) -> int:
@@ -306,7 +348,22 @@ def build_parser() -> argparse.ArgumentParser:
     cr.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                     help="a Scrapy setting (VALUE parsed as JSON when it can be), e.g. --set DOWNLOAD_DELAY=2")
     cr.add_argument("--no-wait", action="store_true", help="refuse (exit 2) instead of waiting when another writer holds DB")
+    cr.add_argument("--redis", metavar="URL", help="run as a worker of a distributed crawl (redis://HOST:PORT/DB): "
+                    "the queue from `nianbao enqueue`, items to `nianbao load`; writes only WARC files beside DB")
     cr.set_defaults(func=cmd_crawl)
+    en = sub.add_parser("enqueue", help="start a distributed crawl: the registry's start requests into Redis")
+    en.add_argument("--redis", required=True, metavar="URL")
+    en.add_argument("--sites", nargs="*", help="agency names from the registry (default: every site with a URL)")
+    en.add_argument("--sites-file", help="a registry CSV other than crawler/sites.csv")
+    en.add_argument("--db", help="a database whose archived pages are asked for conditionally (If-None-Match)")
+    en.set_defaults(func=cmd_enqueue)
+    ld = sub.add_parser("load", help="the one writer of a distributed crawl: items from Redis into the database")
+    ld.add_argument("--redis", required=True, metavar="URL")
+    ld.add_argument("--db", required=True)
+    ld.add_argument("--no-follow", action="store_true", help="load what is there and stop (default: until the crawl ends)")
+    ld.add_argument("--quiet", action="store_true")
+    ld.add_argument("--no-wait", action="store_true", help="refuse (exit 2) instead of waiting when another writer holds DB")
+    ld.set_defaults(func=cmd_load)
     dp = sub.add_parser("demo-portal", help="serve the offline demo portal on 127.0.0.1 until Ctrl-C")
     dp.add_argument("--port", type=int, default=8700)
     dp.add_argument("--size", type=int, default=1)

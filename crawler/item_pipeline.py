@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 
 from pipelines.clones import attribute
-from pipelines.ingest import Parser, archive, store
+from pipelines.ingest import Parser, archive, seen_unchanged, store
 from pipelines.models import FetchedResponse, FetchOutcome
 from pipelines.writers import bulk_writes
 
@@ -72,9 +72,7 @@ class StorePipeline:
             with self.page():
                 archive(self.db, fetched)
                 if fetched.fetch_outcome == FetchOutcome.NOT_MODIFIED:
-                    self.db.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id IN "
-                                    "(SELECT report_id FROM pages WHERE source = ? AND report_id IS NOT NULL)",
-                                    [fetched.fetched_at, fetched.url])
+                    seen_unchanged(self.db, fetched)
             counts["listing" if fetched.fetch_outcome == FetchOutcome.OK else str(fetched.fetch_outcome)] += 1
             return fetched
         with self.page():  # archive before anything parses the bytes

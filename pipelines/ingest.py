@@ -36,13 +36,22 @@ def registry() -> tuple[list[dict], frozenset]:
 # ── the three steps ─────────────────────────────────────────────────────────────────────────────
 
 def archive(db: sqlite_utils.Database, fetched: FetchedResponse, *, source: str | None = None,
-            path: str | None = None) -> str:
-    """The raw bytes and the page row, before anything parses them; returns the page id."""
+            path: str | None = None, stored: tuple[str, int] | None = None) -> str:
+    """The raw bytes and the page row, before anything parses them; returns the page id. `stored`: (sha256,
+    size) of bytes a crawl worker already archived (pipelines/load.py)."""
     return store_page(db, source=source or fetched.url, data=fetched.body, url=fetched.url or None,
                       path=path, fetched_at=fetched.fetched_at, http_status=fetched.status,
                       fetch_outcome=fetched.fetch_outcome, listing=fetched.kind in ("listing", "portal"),
                       detail=fetched.detail, content_type=fetched.content_type, crawl_run_id=fetched.run_id,
-                      site=fetched.site, etag=fetched.etag, last_modified=fetched.last_modified, http=fetched.http)
+                      site=fetched.site, etag=fetched.etag, last_modified=fetched.last_modified, http=fetched.http,
+                      stored=stored)
+
+
+def seen_unchanged(db: sqlite_utils.Database, fetched: FetchedResponse) -> None:
+    """A 304 for a stored report or attachment: its reports were seen again (and are not removed)."""
+    db.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id IN "
+               "(SELECT report_id FROM pages WHERE source = ? AND report_id IS NOT NULL)",
+               [fetched.fetched_at, fetched.url])
 
 
 def parse(data: bytes, *, filename: str | None = None, url: str | None = None, content_type: str | None = None,

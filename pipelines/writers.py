@@ -161,17 +161,22 @@ def store_page(db: sqlite_utils.Database, *, source: str, data: bytes, url: str 
                fetch_outcome: FetchOutcome | str = FetchOutcome.OK, listing: bool = False, detail: str = "",
                content_type: str | None = None, crawl_run_id: int | None = None, site: str | None = None,
                archive: bool = True, etag: str | None = None, last_modified: str | None = None,
-               http: dict | None = None) -> str:
+               http: dict | None = None, stored: tuple[str, int] | None = None) -> str:
     """Archive the bytes (first, before any parsing) and record the page; returns the page id. Its parse
     outcome stays `pending` until the extraction of those bytes is stored (store_record); a listing page
     or a failed fetch has nothing to parse (null). `http` (status, headers, request) makes the archived
-    copy a WARC response record."""
+    copy a WARC response record. `stored` = (sha256, size) of bytes a crawl worker already archived in its own
+    WARC file (pipelines/load.py has given them their `archive` row): `data` is then not needed."""
     fetch_outcome = FetchOutcome(fetch_outcome)
     parse_outcome = None if listing or fetch_outcome != FetchOutcome.OK else ParseOutcome.PENDING
     fetched_at = fetched_at or now()
-    digest = (archive_bytes(db, data, content_type, source=url or source, fetched_at=fetched_at,
-                            http=http if http is not None else ({"status": http_status} if url else None))
-              if archive else hashlib.sha256(data).hexdigest())
+    if stored is not None:
+        digest, size = stored
+    else:
+        size = len(data)
+        digest = (archive_bytes(db, data, content_type, source=url or source, fetched_at=fetched_at,
+                                http=http if http is not None else ({"status": http_status} if url else None))
+                  if archive else hashlib.sha256(data).hexdigest())
     page_id = short_hash(source, digest)
     row = {
         "id": page_id, "source": source, "url": url, "path": path, "fetched_at": fetched_at or now(),
@@ -179,7 +184,7 @@ def store_page(db: sqlite_utils.Database, *, source: str, data: bytes, url: str 
         "parse_outcome": parse_outcome.value if parse_outcome else None,
         "outcome": page_outcome(fetch_outcome, parse_outcome, "listing" if listing else None),
         "detail": detail, "content_type": content_type,
-        "size": len(data), "sha256": digest, "crawl_run_id": crawl_run_id, "site": site,
+        "size": size, "sha256": digest, "crawl_run_id": crawl_run_id, "site": site,
         "etag": etag, "last_modified": last_modified,
     }
     # an upsert that keeps what extraction later added to the row (report_id, kind …)
