@@ -3,7 +3,7 @@
     nianbao extract PATH [--json]     a document → its canonical record (tables, checks, prose, spam)
     nianbao clean PATH [--json]       a document → its cleaned text and the spam findings
     nianbao ingest PATH... --db DB    files or folders → archive → clean → extract → store (SQLite)
-    nianbao reparse --db DB           rebuild every record from the archived bytes, without recrawling
+    nianbao reparse --db DB [--workers N]  rebuild every record from the archived bytes, on every core
     nianbao export --db DB --figures OUT.db   the figures-only download (no texts, no raw bytes)
     nianbao serve --db DB             Datasette over the database (immutable, 127.0.0.1)
     nianbao demo [--no-serve] --db DB crawl the offline demo portal (+ bundled real reports) → a database → Datasette
@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 EXTRACTABLE = {".html", ".htm", ".shtml", ".txt", ".md", ".pdf", ".docx", ".doc", ".wps", ".xls", ".et"}
@@ -138,14 +139,55 @@ def cmd_ingest(args) -> int:
     return 0
 
 
+class ReparseProgress:
+    """`nianbao reparse`'s progress on stderr: one line rewritten in place while stderr is a terminal
+    (pages done of all, pages per second), nothing per page otherwise; `summary()` is the closing line."""
+
+    def __init__(self, stream=None, quiet: bool = False):
+        self.stream = stream or sys.stderr
+        self.live = not quiet and self.stream.isatty()
+        self.total = self.done = 0
+        self.t0 = self.shown = time.monotonic()
+
+    def start(self, total: int) -> None:
+        self.total, self.t0 = total, time.monotonic()
+
+    def rate(self) -> float:
+        return self.done / max(time.monotonic() - self.t0, 1e-9)
+
+    def __call__(self, source, status) -> None:
+        self.done += 1
+        if self.live and (time.monotonic() - self.shown >= 0.2 or self.done == self.total):
+            self.shown = time.monotonic()
+            width = 30
+            filled = width * self.done // max(self.total, 1)
+            print(f"\r  reparse [{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total} pages  "
+                  f"{self.rate():.1f} pages/s", end="", file=self.stream, flush=True)
+
+    def summary(self, workers: int) -> str:
+        if self.live and self.done:
+            print(file=self.stream)
+        seconds = time.monotonic() - self.t0
+        lanes = f"{workers} worker{'s' if workers != 1 else ''}" if workers else "in-process"
+        return f"{self.done} pages in {seconds:.1f} s: {self.done / max(seconds, 1e-9):.1f} pages/s ({lanes})"
+
+
 def cmd_reparse(args) -> int:
-    from pipelines.ingest import reparse
+    from pipelines.ingest import default_workers, reparse
     from pipelines.lock import writer_lock
     from pipelines.schema import open_db
 
+    # NIANBAO_EXTRACT_WORKERS=0 still parses in this process, without limits (as for ingest)
+    workers = args.workers if args.workers is not None else (
+        0 if os.environ.get("NIANBAO_EXTRACT_WORKERS") == "0" else default_workers())
+    if workers < 0:
+        print("nianbao reparse: --workers must be 0 or more", file=sys.stderr)
+        return 2
+    progress = ReparseProgress(sys.stderr, quiet=args.quiet)
     with writer_lock(args.db, wait=not args.no_wait):
-        counts = reparse(open_db(args.db), progress=_progress(args.quiet), workers=_workers())
-    print("reparsed: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+        counts = reparse(open_db(args.db), progress=progress, workers=workers)
+    print(f"reparsed {progress.summary(workers)}: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     return 0
 
 
@@ -211,7 +253,7 @@ def cmd_demo_portal(args) -> int:
 
 
 def cmd_crawl(args) -> int:
-    from crawler.run import crawl, crawl_hosts, load_site_rows, settings_overrides, silent_sites
+    from crawler.run import crawl, crawl_hosts, flagged_sites, load_site_rows, settings_overrides
 
     overrides = settings_overrides(args.log_level, progress=args.progress, no_throttle=args.no_throttle,
                                    pairs=args.set)
@@ -239,10 +281,16 @@ def cmd_crawl(args) -> int:
     for site, counts in json.loads(run["per_site"] or "{}").items():
         if counts.get("capped"):
             print(f"nianbao crawl: {site}: stopped at a crawl limit: {counts['capped']}", file=sys.stderr)
-    silent = silent_sites(db, run_id)
-    if silent:
-        print("nianbao crawl: sites that used to yield reports yielded none: " + ", ".join(silent), file=sys.stderr)
+    flagged = flagged_sites(db, run_id)   # crawl health: the table crawl_health, one row per site
+    for f in flagged:
+        what = ("yielded none (it used to yield reports)" if f["flag"] == "gone_to_zero"
+                else "lost more than half of its reports")
+        print(f"nianbao crawl: {f['site']}: {f['reports_found']} reports found, {f['reports_expected']} in the "
+              f"previous run: {what}", file=sys.stderr)
+    if any(f["flag"] == "gone_to_zero" for f in flagged):
         return 3
+    if flagged:
+        return 4
     return 0 if run["finish_reason"] == "finished" else 1
 
 
@@ -330,6 +378,8 @@ def build_parser() -> argparse.ArgumentParser:
     i.set_defaults(func=cmd_ingest)
     r = sub.add_parser("reparse", help="rebuild every record from the archived bytes (no recrawling)")
     r.add_argument("--db", required=True)
+    r.add_argument("--workers", type=int, metavar="N",
+                   help="parse in N worker processes at once (default: every core; 0: in this process, no limits)")
     r.add_argument("--quiet", action="store_true")
     r.add_argument("--no-wait", action="store_true", help="refuse (exit 2) instead of waiting when another writer holds DB")
     r.set_defaults(func=cmd_reparse)

@@ -1,18 +1,23 @@
 """bench/crawl — a crawl of a large generated demo portal, full pipeline on vs. off, same run.
 
-    .venv/bin/python bench/crawl.py [--size 26]
+    .venv/bin/python bench/crawl.py [--size 26] [--runs 1] [--profile FILE.prof]
 
 Starts the offline demo portal on 127.0.0.1 at a size that yields ≥ 2,000 report pages, then runs the real
 `nianbao crawl` twice with throttling off: once with the store pipeline (archive → decode → chrome → spam →
 extract → store into SQLite) and once with no item pipeline at all (fetch and parse listings only).
-Prints pages per second for both, the ratio, and each crawl's peak RSS. Target: the pipelines cost less
-than half the crawl's throughput (ratio ≥ 0.5).
+Prints pages per second for both, the ratio, each crawl's peak RSS and its CPU seconds (the crawl process
+and its extraction worker; the portal's own CPU is not counted) — CPU per page moves far less than wall
+time on a machine other jobs share. `--runs N` repeats the pair N times (each figure printed, then the
+median ratio). Target: the pipelines cost less than half the crawl's throughput (ratio ≥ 0.5).
+`--profile FILE` runs the pipeline-on crawl under cProfile (slower: its ratio is not a measurement) and
+prints the item pipeline's costliest calls.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -28,42 +33,68 @@ from demo.portal import DemoPortal  # noqa: E402
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 
 
-def run_crawl(sites_csv: str, db: str, *extra: str) -> tuple[float, int, str]:
-    """(seconds, peak RSS in MB of the crawl process, its summary line)."""
+def run_crawl(sites_csv: str, db: str, *extra: str, profile: str | None = None) -> tuple[float, int, float, str]:
+    """(seconds, peak RSS in MB of the crawl process, CPU seconds of it and its children, its summary line)."""
+    cmd = [NIANBAO, "crawl", "--sites-file", sites_csv, "--db", db, "--no-throttle", *extra]
+    if profile:
+        cmd = [sys.executable, "-m", "cProfile", "-o", profile, *cmd]
     t0 = time.perf_counter()
-    proc = subprocess.Popen([NIANBAO, "crawl", "--sites-file", sites_csv, "--db", db, "--no-throttle", *extra],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - t0
     out = proc.stdout.read().strip()
-    return elapsed, usage.ru_maxrss // 1024, out
+    return elapsed, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime, out
+
+
+def show_profile(path: str) -> None:
+    import pstats
+
+    stats = pstats.Stats(path)
+    stats.sort_stats("cumulative").print_stats(r"item_pipeline|pipelines/(ingest|writers|archive|warc_archive|worker)",
+                                               25)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", type=int, default=26, help="portal size (26 → 2,055 report pages)")
+    ap.add_argument("--runs", type=int, default=1, help="crawl pairs to run (each printed, then the median)")
+    ap.add_argument("--profile", metavar="FILE", help="profile the pipeline-on crawl into FILE (cProfile) instead")
     args = ap.parse_args()
     portal = DemoPortal(size=args.size).start()
+    rows, ratios, summary, size_mb = [], [], "", 0.0
     try:
         reports = sum(len(s["reports"]) for s in portal.manifest().values())
         with tempfile.TemporaryDirectory(prefix="nianbao-bench-") as tmp:
             sites = str(Path(tmp) / "sites.csv")
             write_sites_csv(portal.sites(), sites)
-            portal.reset_log()
-            t_off, rss_off, _ = run_crawl(sites, str(Path(tmp) / "off.db"), "--set", "ITEM_PIPELINES={}")
-            pages_off = len(portal.requests)
-            portal.reset_log()
-            t_on, rss_on, summary = run_crawl(sites, str(Path(tmp) / "on.db"))
-            pages_on = len(portal.requests)
-            size_mb = (Path(tmp) / "on.db").stat().st_size / 1e6
+            if args.profile:
+                portal.reset_log()
+                t, _, cpu, summary = run_crawl(sites, str(Path(tmp) / "prof.db"), profile=args.profile)
+                print(f"profiled crawl: {len(portal.requests)} pages in {t:.1f} s (under cProfile); {summary}")
+                show_profile(args.profile)
+                return 0
+            for run in range(args.runs):
+                portal.reset_log()
+                t_off, rss_off, cpu_off, _ = run_crawl(sites, str(Path(tmp) / f"off{run}.db"), "--set",
+                                                       "ITEM_PIPELINES={}")
+                pages_off = len(portal.requests)
+                portal.reset_log()
+                t_on, rss_on, cpu_on, summary = run_crawl(sites, str(Path(tmp) / f"on{run}.db"))
+                pages_on = len(portal.requests)
+                size_mb = (Path(tmp) / f"on{run}.db").stat().st_size / 1e6
+                rows.append((run, "pipelines off (fetch only)", pages_off, t_off, rss_off, cpu_off))
+                rows.append((run, "pipelines on (store)", pages_on, t_on, rss_on, cpu_on))
+                ratios.append((pages_on / t_on) / (pages_off / t_off))
     finally:
         portal.stop()
-    print(f"demo portal size {args.size}: {reports} report pages in the manifest")
-    print(f"{'crawl':<26}{'pages':>7}{'seconds':>9}{'pages/s':>9}{'peak RSS MB':>13}")
-    print(f"{'pipelines off (fetch only)':<26}{pages_off:>7}{t_off:>9.1f}{pages_off / t_off:>9.1f}{rss_off:>13}")
-    print(f"{'pipelines on (store)':<26}{pages_on:>7}{t_on:>9.1f}{pages_on / t_on:>9.1f}{rss_on:>13}")
-    ratio = (pages_on / t_on) / (pages_off / t_off)
-    print(f"throughput with pipelines ÷ without: {ratio:.2f} (target ≥ 0.5); database {size_mb:.0f} MB")
+    print(f"demo portal size {args.size}: {reports} report pages in the manifest; "
+          f"load average {os.getloadavg()[0]:.1f} at the end")
+    print(f"{'run':<4}{'crawl':<27}{'pages':>7}{'seconds':>9}{'pages/s':>9}{'peak RSS MB':>13}{'CPU ms/page':>13}")
+    for run, name, pages, t, rss, cpu in rows:
+        print(f"{run + 1:<4}{name:<27}{pages:>7}{t:>9.1f}{pages / t:>9.1f}{rss:>13}{1000 * cpu / pages:>13.1f}")
+    print("throughput with pipelines ÷ without: " + ", ".join(f"{r:.2f}" for r in ratios)
+          + (f" (median {statistics.median(ratios):.2f})" if len(ratios) > 1 else "")
+          + f" (target ≥ 0.5); database {size_mb:.0f} MB")
     print(summary)
     return 0
 

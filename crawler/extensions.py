@@ -10,6 +10,7 @@ import time
 from scrapy import signals
 from twisted.internet import task
 
+from pipelines.health import page_errors, record_health
 from pipelines.writers import now
 
 OUTCOME_COLUMNS = ("new", "changed", "unchanged", "linked", "not_modified", "blocked", "error", "off_domain",
@@ -39,6 +40,9 @@ class CrawlRunRecorder:
         stats = spider.crawl_state.counts
         db = spider.crawl_state.db
         removed = self.mark_vanished(db, spider) if reason == "finished" else {}
+        # failed fetches and failed parses (an exception, a time-out or a memory excess in the extraction
+        # worker, a record the store refused), counted from the pages this run recorded
+        failed = page_errors(db, self.run_id)
         per_site = {}
         with db.conn:
             for site in [s["agency"] for s in spider.sites]:
@@ -48,23 +52,27 @@ class CrawlRunRecorder:
                     "listing_pages": c.get("listing", 0), "reports_found": c.get("reports", 0) + c.get("not_modified", 0),
                     "new": c.get("new", 0), "changed": c.get("changed", 0), "unchanged": c.get("unchanged", 0),
                     "linked": c.get("linked", 0), "not_modified": c.get("not_modified", 0),
-                    "blocked": c.get("blocked", 0), "errors": c.get("error", 0), "off_domain": c.get("off_domain", 0),
-                    "robots": c.get("robots", 0), "not_a_report": c.get("not_a_report", 0),
-                    "removed": removed.get(site, 0),
+                    "blocked": c.get("blocked", 0), "fetch_errors": failed[site]["fetch"],
+                    "parse_errors": failed[site]["parse"], "errors": failed[site]["fetch"] + failed[site]["parse"],
+                    "off_domain": c.get("off_domain", 0), "robots": c.get("robots", 0),
+                    "not_a_report": c.get("not_a_report", 0), "removed": removed.get(site, 0),
                 }
                 db["crawl_run_sites"].upsert(row, pk=("run_id", "site"))
                 per_site[site] = {k: v for k, v in row.items() if k not in ("run_id", "site") and v}
                 if site in getattr(spider, "capped", {}):
                     per_site[site]["capped"] = spider.capped[site]   # a crawl limit hit (crawler/registry.py)
             total = {k: sum(v.get(k, 0) for v in stats.values()) for k in ("fetched", *OUTCOME_COLUMNS)}
+            fetch_errors = sum(f["fetch"] for f in failed.values())
+            parse_errors = sum(f["parse"] for f in failed.values())
             db["crawl_runs"].update(self.run_id, {
                 "finished_at": now(), "finish_reason": reason, "pages_fetched": total["fetched"],
                 "reports_new": total["new"], "reports_changed": total["changed"], "unchanged": total["unchanged"],
-                "not_modified": total["not_modified"], "blocked": total["blocked"], "errors": total["error"],
+                "not_modified": total["not_modified"], "blocked": total["blocked"],
+                "errors": fetch_errors + parse_errors, "fetch_errors": fetch_errors, "parse_errors": parse_errors,
                 "off_domain": total["off_domain"], "robots": total["robots"],
                 "per_site": json.dumps(per_site, ensure_ascii=False),
             })
-
+            record_health(db, self.run_id)
 
     @staticmethod
     def mark_vanished(db, spider) -> dict[str, int]:
@@ -125,10 +133,12 @@ class ProgressDisplay:
         if spider is None:
             return
         total = spider.crawl_state.total("fetched", *OUTCOME_COLUMNS)
+        failed = page_errors(spider.crawl_state.db, spider.crawl_state.run_id) if spider.crawl_state.run_id else {}
         pending = queued(self.crawler.engine)
         line = (f"[{time.monotonic() - self.t0:6.0f}s] fetched {total['fetched']}  new {total['new']}  "
                 f"changed {total['changed']}  unchanged {total['unchanged'] + total['not_modified']}  "
-                f"blocked {total['blocked']}  errors {total['error']}  queued {pending}")
+                f"blocked {total['blocked']}  fetch errors {sum(f['fetch'] for f in failed.values())}  "
+                f"parse errors {sum(f['parse'] for f in failed.values())}  queued {pending}")
         print(line, file=sys.stderr, flush=True)
 
     def closed(self, spider, reason):

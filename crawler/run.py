@@ -115,12 +115,15 @@ def discard_unclean_queue(jobdir: str) -> bool:
 
 def silent_sites(db, run_id: int) -> list[str]:
     """Sites that yielded reports in an earlier run and none in this one (a changed portal, a block)."""
-    rows = db.execute("""
-        SELECT s.site FROM crawl_run_sites s
-        WHERE s.run_id = ? AND s.reports_found = 0
-          AND EXISTS (SELECT 1 FROM crawl_run_sites p WHERE p.site = s.site AND p.run_id < ? AND p.reports_found > 0)
-    """, [run_id, run_id]).fetchall()
-    return [r[0] for r in rows]
+    return [r["site"] for r in flagged_sites(db, run_id) if r["flag"] == "gone_to_zero"]
+
+
+def flagged_sites(db, run_id: int) -> list[dict]:
+    """This run's crawl_health rows with a flag: gone to zero, or lost more than half of the reports the
+    previous finished run found (crawler/health.py)."""
+    cur = db.execute("SELECT site, reports_expected, reports_found, flag FROM crawl_health "
+                     "WHERE run_id = ? AND flag IS NOT NULL ORDER BY flag, site", [run_id])
+    return [dict(zip(("site", "reports_expected", "reports_found", "flag"), r)) for r in cur.fetchall()]
 
 
 def write_sites_csv(rows: list[dict], path: str) -> None:

@@ -10,6 +10,10 @@ ROBOTSTXT_OBEY = True
 
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 2
+# Scrapy 2.19 starts CONCURRENT_ITEMS asyncio tasks for every callback's output, however little it holds; a
+# response here yields one item (and a listing a few dozen requests): 100 tasks a response were ~10% of the
+# crawl process's CPU (bench/crawl.py --profile)
+CONCURRENT_ITEMS = 8
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 1.0

@@ -173,4 +173,5 @@ def format_crawl_run(run_id: int, run: dict) -> str:
     """A `crawl_runs` row as the one line `nianbao crawl` prints."""
     return (f"crawl run {run_id}: {run['finish_reason']}; fetched {run['pages_fetched']}, new {run['reports_new']}, "
             f"changed {run['reports_changed']}, unchanged {run['unchanged']}, not modified {run['not_modified']}, "
-            f"blocked {run['blocked']}, errors {run['errors']}, off-domain {run['off_domain']}, robots {run['robots']}")
+            f"blocked {run['blocked']}, fetch errors {run['fetch_errors']}, parse errors {run['parse_errors']}, "
+            f"off-domain {run['off_domain']}, robots {run['robots']}")

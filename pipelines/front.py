@@ -48,7 +48,7 @@ COLUMN_LABELS = {
     "region_code": "行政区划代码", "in_registry": "在名录中", "aliases": "别名", "revision": "修订号",
     "is_current": "现行版本", "removed_at": "删除时间", "text": "正文", "outcome": "结果", "url": "网址",
     "fetched_at": "抓取时间", "size": "字节数", "sha256": "sha256", "value": "数值", "raw": "原文",
-    "unparsed": "未能确定", "table_name": "表", "ok": "通过",
+    "unparsed": "未能确定", "table_name": "表", "ok": "通过", "registered_agency": "机关登记名称",
 }
 RULE_LABELS = {
     "balance": "本年新收 + 上年结转 = 办理结果总计 + 结转下年", "results_sum": "办理结果总计 = 各办理结果之和",

@@ -13,8 +13,10 @@ Each page is isolated: whatever one page raises, exceeds or breaks becomes that 
 
 from __future__ import annotations
 
+import os
 import re
-from collections import Counter
+from collections import Counter, deque
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import nullcontext
 from pathlib import Path
 
@@ -220,11 +222,25 @@ def crawled_hosts(db: sqlite_utils.Database) -> frozenset[str]:
     return frozenset(h for (u,) in rows if (h := (urlsplit(u or "").hostname or "").lower()) and h not in copies)
 
 
+def default_workers() -> int:
+    """Every core this process may run on (`nianbao reparse` without --workers)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
 def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False, workers: int = 0,
             parser=None, hosts=None, sites=None) -> Counter:
     """Parse again every page whose bytes were fetched whole (after an extractor change), without
     recrawling — pages whose extraction failed included: those are the ones an extractor fix rescues.
-    With only_pending, just the pages archived but never parsed (a crawl killed between the two)."""
+    With only_pending, just the pages archived but never parsed (a crawl killed between the two).
+
+    With `workers` > 1 the pages are parsed in that many worker processes at once (each page under the
+    pool's time and memory limits) while this process, the one writer, reads the archive and stores the
+    records in page order — the order a one-worker reparse stores them in, so revisions, links and
+    every row come out the same. `progress(source, status)` is called per page; a `progress.start(total)`
+    method, if it has one, first."""
     from pipelines.archive import ArchiveError, archived
 
     if hosts is None:   # a crawl passes its own: a watched copy it fetched is no government host
@@ -233,13 +249,19 @@ def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False
     where = ("fetch_outcome = ? AND parse_outcome IS NOT NULL" if not only_pending
              else "fetch_outcome = ? AND parse_outcome = 'pending'")
     pages = list(db.execute("SELECT id, source, url, path, content_type, fetched_at, sha256 FROM pages WHERE "
-                            + where, [FetchOutcome.OK.value]).fetchall())
+                            + where + " ORDER BY rowid", [FetchOutcome.OK.value]).fetchall())
     if not pages:
         return counts
+    if hasattr(progress, "start"):
+        progress.start(len(pages))
     owned = parser is None
     parser = parser or Parser(workers)
-    with bulk_writes(db), (parser if owned else nullcontext()):
-        for page_id, source, url, path, ctype, fetched_at, digest in pages:
+    lanes = len(parser.pool.all) if getattr(parser, "pool", None) else 1
+
+    def readable():
+        """(page, bytes) of each page in order; an unreadable archive is recorded on its page here."""
+        for page in pages:
+            page_id, source, _url, _path, _ctype, _fetched_at, digest = page
             try:
                 data = archived(db, digest)
             except ArchiveError as exc:
@@ -253,16 +275,46 @@ def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False
                 continue
             if data is None:
                 counts["missing_archive"] += 1
+                if progress:
+                    progress(source, "missing_archive")
                 continue
-            record = parser(data, filename=path or url, url=url, content_type=ctype, registry_hosts=hosts,
-                            images=archived_pictures(db, url, data))
-            if sites:
-                from pipelines.clones import attribute
+            yield page, data
 
-                attribute(record, url, sites)
-            with db.conn:
-                _, status = store(db, record, page_id, source, fetched_at)
-            counts[status] += 1
-            if progress:
-                progress(source, status)
+    def parse_page(page, data) -> Record:
+        _page_id, _source, url, path, ctype, _fetched_at, _digest = page
+        return parser(data, filename=path or url, url=url, content_type=ctype, registry_hosts=hosts,
+                      images=archived_pictures(db, url, data))
+
+    def store_parsed(page, record: Record) -> None:
+        page_id, source, url, _path, _ctype, fetched_at, _digest = page
+        if sites:
+            from pipelines.clones import attribute
+
+            attribute(record, url, sites)
+        with db.conn:
+            _, status = store(db, record, page_id, source, fetched_at)
+        counts[status] += 1
+        if progress:
+            progress(source, status)
+
+    with bulk_writes(db), (parser if owned else nullcontext()):
+        if lanes == 1:
+            for page, data in readable():
+                store_parsed(page, parse_page(page, data))
+            return counts
+        # parse ahead on every worker; store strictly in page order (one writer, the same rows as one worker)
+        in_flight: deque = deque()
+        with ThreadPoolExecutor(lanes, thread_name_prefix="nianbao-reparse") as threads:
+            for page, data in readable():
+                # pictures are looked up here, in the writer's thread: sqlite connections stay in one thread
+                url, path, ctype = page[2], page[3], page[4]
+                kwargs = dict(filename=path or url, url=url, content_type=ctype, registry_hosts=hosts,
+                              images=archived_pictures(db, url, data))
+                in_flight.append((page, threads.submit(parser, data, **kwargs)))
+                if len(in_flight) >= 2 * lanes:
+                    page0, done = in_flight.popleft()
+                    store_parsed(page0, done.result())
+            while in_flight:
+                page0, done = in_flight.popleft()
+                store_parsed(page0, done.result())
     return counts

@@ -206,6 +206,23 @@ def clone_pages(db: sqlite_utils.Database) -> None:
     create_table(db)
 
 
+@MIGRATIONS(name="0008_crawl_health")
+def crawl_health(db: sqlite_utils.Database) -> None:
+    """Crawl health: failed fetches and failed parses counted apart (`errors` counted failed fetches only,
+    so a page whose extraction failed was in no error count), and one row per run and site comparing the
+    reports it found with the previous finished run (pipelines/health.py)."""
+    for table in ("crawl_runs", "crawl_run_sites"):
+        have = set(db[table].columns_dict)
+        for col in ("fetch_errors", "parse_errors"):
+            if col not in have:
+                db.execute(f"ALTER TABLE [{table}] ADD COLUMN {col} INTEGER")
+        # what earlier runs counted as errors were failed fetches; their failed parses were not counted (null)
+        db.execute(f"UPDATE [{table}] SET fetch_errors = errors WHERE fetch_errors IS NULL")
+    from pipelines.health import create_table
+
+    create_table(db)
+
+
 # ── derived objects: rebuilt when their definitions change, not on every open ──────────────────────
 
 def _ensure_derived(db: sqlite_utils.Database) -> bool:
@@ -276,6 +293,7 @@ INDEXES = {
         "agencies": [["province"], ["level"], ["name"]],
         "applications_wide": [["new_received__total"]],
         "clone_pages": [["clone_host"]],
+        "crawl_health": [["flag"]],
 }
 
 
@@ -312,7 +330,8 @@ SELECT r.id AS report_id, r.agency, a.province, a.level, r.year, r.format, r.tit
        r.failed_checks, r.spam_findings,
        r.source_url, r.page_id,
        r.agency_id, w.carried_over__total AS carried_over, w.carried_forward__total AS carried_forward,
-       p.active_total AS active_total
+       p.active_total AS active_total,
+       a.name AS registered_agency
 FROM reports r
 LEFT JOIN agencies a ON a.id = r.agency_id
 LEFT JOIN applications_wide w ON w.report_id = r.id

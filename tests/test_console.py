@@ -27,9 +27,11 @@ def test_registry_and_crawl_lines():
                                               "12 with a known 年报 column, 254 seen (not fetched); registry valid")
     assert format_registry_summary(s, ["a", "b"]).endswith("; 2 problems")
     run = {"finish_reason": "finished", "pages_fetched": 40, "reports_new": 9, "reports_changed": 1,
-           "unchanged": 2, "not_modified": 3, "blocked": 1, "errors": 4, "off_domain": 5, "robots": 6}
+           "unchanged": 2, "not_modified": 3, "blocked": 1, "errors": 4, "fetch_errors": 3, "parse_errors": 1,
+           "off_domain": 5, "robots": 6}
     assert format_crawl_run(1, run) == ("crawl run 1: finished; fetched 40, new 9, changed 1, unchanged 2, "
-                                        "not modified 3, blocked 1, errors 4, off-domain 5, robots 6")
+                                        "not modified 3, blocked 1, fetch errors 3, parse errors 1, off-domain 5, "
+                                        "robots 6")
 
 
 def test_clean_output():

@@ -36,6 +36,9 @@ PARAMS = {  # parameters a journalist would type; every canned query must answer
     "archived_page": {"report_id": "?"},  # filled in with a real id by the test
     "clone_sites": {"host": ""},
 }
+# answered from crawl runs, which the corpus database has none of: asked of three real crawls of the demo
+# portal in tests/test_crawl_health.py
+CRAWL_QUERIES = {"sites_with_fewer_reports"}
 # a clone serving pingtan's real 2024 report at the path of pingtan's 年报 column (a faithful reproduction)
 CLONE_URL = "http://www.moonvisionstudio.com/zwgk/zfxxgk/zfxxgknb/202503/t20250320_105587.htm"
 
@@ -97,6 +100,9 @@ def test_every_canned_query_runs_and_returns_rows(server, corpus_db):
         if name == "archived_page":
             params["report_id"] = rid
         rows = server.rows(name, **params)
+        if name in CRAWL_QUERIES:
+            assert rows == [], name   # it runs, and the corpus has no crawl
+            continue
         assert rows, f"{name} {params} returned no rows"
 
 
@@ -118,8 +124,10 @@ def test_requests_by_agency_for_a_year(server):
             huaian["declined"]) == (1362, 454, 178, 781, 88)
     assert one(rows, agency="平潭综合实验区")["new_requests"] == 218
     assert one(rows, agency="上海市科委")["new_requests"] == 34
-    # every year when the year is left blank
-    assert {r["year"] for r in server.rows("requests_by_agency")} >= {2019, 2020, 2023, 2024, 2025}
+    # the latest year with figures when the year is left blank (the canned query opens on an answer), every
+    # year with year=all
+    assert {r["year"] for r in server.rows("requests_by_agency")} == {2025}
+    assert {r["year"] for r in server.rows("requests_by_agency", year="all")} >= {2019, 2020, 2023, 2024, 2025}
 
 
 def test_refusal_rate_ranking(server):

@@ -135,6 +135,14 @@ def test_agency_page_reached_by_an_alias(server, db_path):
         ("沐阳县人民政府", 2025, want["applications"]["new_received.total"])]
 
 
+def test_datasette_table_filter_by_registered_agency_finds_a_misprint(server):
+    """Datasette's own filters on report_summary: `agency` is the name as printed (沐阳), `registered_agency` the
+    registry's (沭阳县人民政府), so filtering by 沭阳 finds the misprinted report."""
+    rows = server.rows("report_summary", registered_agency__contains="沭阳")
+    assert [(r["agency"], r["registered_agency"], r["year"]) for r in rows] == [("沐阳县人民政府", "沭阳县人民政府", 2025)]
+    assert server.rows("report_summary", agency__contains="沭阳") == []   # the printed name alone misses it
+
+
 def test_search_past_the_count_cap_lists_newest_added_first(db_path, monkeypatch):
     """Ranking reads every match; past the count cap the results come in the index's own order, newest added
     first, and the page says so (the cap lowered to 3 so the 20-report database passes it)."""

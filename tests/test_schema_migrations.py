@@ -24,6 +24,11 @@ def test_a_database_made_by_main_f5ad5e0_upgrades_in_place(tmp_path):
                                                            "0003_cell_reading"]
     assert not MIGRATIONS.pending(db)
     assert {"source", "confidence", "resolved_by", "computed"} <= set(db["cells"].columns_dict)
+    # 0008: failed fetches and failed parses counted apart, and the crawl health table
+    assert "0008_crawl_health" in [m.name for m in MIGRATIONS.applied(db)]
+    for table in ("crawl_runs", "crawl_run_sites"):
+        assert {"errors", "fetch_errors", "parse_errors"} <= set(db[table].columns_dict)
+    assert db["crawl_health"].pks == ["run_id", "site"] and db["crawl_health"].count == 0
     rows = {p.rsplit("/", 1)[1]: (o, f, q, d) for p, o, f, q, d in db.execute(
         "SELECT path, outcome, fetch_outcome, parse_outcome, detail FROM pages")}
     # the old `error` of a truncated PDF was a parse failure: its bytes were fetched (read) whole
