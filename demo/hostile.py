@@ -46,6 +46,13 @@ def tag_flood(size: int = 30 * 1024 * 1024) -> bytes:
     return b"<html><body>" + b"<b></b>" * (size // 7)
 
 
+def huge_text_node(corpus: Path, size: int = 11_000_000) -> bytes:
+    """A hidden text run of 11 million characters ahead of the report: libxml2 stops parsing at a text node
+    over 10,000,000 bytes, so the page came out with no text at all (`empty`, "the document has no text")."""
+    blob = '<div style="display:none">' + "casino " * (size // 7) + "</div>"
+    return _inject(_pingtan(corpus), blob, "</head>").encode("utf-8")
+
+
 def span_bomb(corpus: Path, cells: int = 1_000) -> bytes:
     """Defect 5: a ~39 KB table of colspan=200 rowspan=200 cells (40 million grid cells if expanded)."""
     row = "<tr>" + '<td colspan="200" rowspan="200">1</td>' * 25 + "</tr>"
@@ -192,6 +199,7 @@ DOCUMENTS = {
     "hidden-blocks.html": hidden_blocks, "link-farm.html": link_farm, "bomb.docx": zip_bomb_docx,
     "huge-figures.html": huge_figures, "absurd-figures.html": absurd_figures, "half-gbk.html": half_gbk,
     "encrypted.pdf": encrypted_pdf, "cyclic.pdf": cyclic_pdf, "many-lines.html": many_lines,
+    "huge-text-node.html": huge_text_node,
 }
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf",
                  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}

@@ -135,6 +135,14 @@ def test_defect5_span_bomb_is_skipped_and_the_real_tables_still_read():
     assert rec["applications"]["new_received.total"] == 218 and rec["review_litigation"]["review.total"] == 7
 
 
+def test_a_text_run_past_the_html_parsers_limit_does_not_empty_the_page():
+    """libxml2 drops everything after a text node over 10,000,000 bytes: the page was `empty`, "no text"."""
+    rec = extract_hostile("huge-text-node.html")
+    assert rec["outcome"] == "ok" and rec["applications"]["new_received.total"] == 218
+    assert rec["review_litigation"]["review.total"] == 7
+    assert "a text run over 10,000,000 characters" in rec["detail"]
+
+
 def test_defect5_brace_less_style_is_read():
     rec = extract_hostile("style.html")
     assert rec["outcome"] == "ok" and rec["applications"]["new_received.total"] == 218
