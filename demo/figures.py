@@ -1,5 +1,5 @@
-"""The national tables' figures of a generated report: one generator core for the demo portal
-(demo/portal/content.py) and the publishing benchmark (bench/publish.py).
+"""Tables 三 and 四 of a generated report: the table core of the one report generator (demo/generator.py), for
+the demo portal and the publishing benchmark (bench/publish.py).
 
 Each caller draws its own counts (the portal from `random`, seeded per report; the benchmark from numpy, with
 long-tailed distributions), then this module makes them a table that adds up: table 三's totals, new requests

@@ -55,7 +55,7 @@ def test_more_carried_in_than_handled_is_granted():
 
 
 def test_the_benchmark_generator_uses_the_same_core():
-    from demo.records import Generator  # bench/publish.py's records
+    from demo.generator import Generator  # bench/publish.py's records
 
     gen = Generator(5, {i: [] for i in range(7)})
     apps, forward = gen.applications("2021", 240, None, subtotals=True)
@@ -65,3 +65,44 @@ def test_the_benchmark_generator_uses_the_same_core():
     rec = {"applications": apps, "review_litigation": rev}
     kind = gen.plant_failure(rec)
     assert FIG.failing_identities(prefixed(apps, rev), "2021", "2021"), kind
+
+
+def test_table_two_rows_agree_with_the_extractor():
+    from demo import generator as G
+
+    for fmt in ("2019", "2021"):
+        assert list(G.ACTIVE_ROWS[fmt].items()) == list(F.ACTIVE_COLUMNS[fmt].items())
+    assert G.REVIEW_KEYS == F.REVIEW_KEYS
+    assert [G.year_format(y) for y in (2018, 2019, 2020, 2021)] == ["legacy", "2019", "2019", "2021"]
+
+
+def test_the_portal_and_the_benchmark_fill_table_two_in_one_order():
+    from demo import generator as G
+    from demo.portal import DemoPortal
+
+    specs = {s.fmt: s for s in DemoPortal(size=1).site("trs").specs}
+    gen = G.Generator(5, {i: [] for i in range(7)})
+    for fmt in ("2019", "2021"):
+        order = [f"{row}.{col}" for row, cols in G.ACTIVE_ROWS[fmt].items() for col in cols]
+        assert list(G.figures(specs[fmt]).acells) == order
+        assert list(gen.active(fmt, {"level": "county"}, 16.0)) == order
+
+
+def test_a_benchmark_page_prints_its_record():
+    """The benchmark's page (its body rendered by the generator's one renderer) gives the extractor the record's
+    tables 二 and 四 back."""
+    from demo import generator as G
+    from extract.checks import prose_checks, table_checks
+    from pipelines.parse import clean_and_extract
+    from pipelines.writers import agency_id
+
+    gen = G.Generator(3, {i: ["{P}认真贯彻落实《条例》，{Y}年政府信息公开工作取得新进展。"] for i in range(7)},
+                      formats=F, checks=(table_checks, prose_checks))
+    agency = G.make_agencies(gen.rng, 40, agency_id)[7]
+    for year in (2020, 2023):
+        rec, (page, _forward, _new) = gen.record(agency, year, None, 20.0, "http://www.example.gov.cn/a.html",
+                                                 "2026-01-01T00:00:00+00:00")
+        assert page.count(b"<table") == 3 + bool(rec["page_meta"])
+        got = clean_and_extract(page, filename="a.html")
+        assert (got["format"], got["active"], got["review_litigation"]) == (
+            rec["format"], rec["active"], rec["review_litigation"])

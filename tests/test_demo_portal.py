@@ -25,8 +25,8 @@ from crawler.netpolicy import NetPolicy
 from crawler.registry import registry_hosts
 from demo.portal import DemoPortal
 from demo.portal.sites import HUGE_SIZE, content_of
-from demo.portal.tables import place, ruled_grid
 from demo.portal.web import Request
+from demo.tables import place, ruled_grid
 from extract import extract_bytes
 from pipelines.parse import clean_and_extract
 

@@ -8,7 +8,7 @@ import io
 import zipfile
 from datetime import datetime
 
-from demo.portal.tables import Table, place
+from demo.tables import Table, place
 
 
 def _table(d, table: Table) -> None:

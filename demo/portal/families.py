@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 
-from demo.portal import content as C
+from demo import generator as G
 from demo.portal.sites import E, GenericSite
 from demo.portal.web import Request, Response, html
 
@@ -30,7 +30,10 @@ def _hex(seed: str, n: int = 32) -> str:
 
 
 class FamilySite(GenericSite):
-    """A 年报 column in one address family: two reports (2022, 2023) of one agency."""
+    """A 年报 column in one address family: two reports (2022, 2023) of one agency. A family is one row of
+    `FAMILIES`; `address` is its report address, formatted with the column directory, the publication datetime
+    `p`, the report's `docid` and ids made from it (`hex`/`HEX`: 32 hex digits, `uuid`, `snowflake`: a long
+    number)."""
 
     family = ""
     short_links = False       # the listing shows "2023年度", not the report's title
@@ -38,6 +41,7 @@ class FamilySite(GenericSite):
     province = "示例省"
     level = "department"
     years = (2022, 2023)
+    address = ""
 
     def plan(self):
         return self.gov_years(years=self.years)
@@ -47,49 +51,19 @@ class FamilySite(GenericSite):
             return super().links()
         return [(s.path, f"{s.year}年度", f"{s.published:%Y-%m-%d}") for s in self.listed]
 
+    def report_path(self, p, docid, idx):
+        digits = _hex(f"{self.seed}:{self.key}:{docid}")
+        return self.address.format(column_dir=self.column_dir, p=p, docid=docid, hex=digits, HEX=digits.upper(),
+                                   uuid=uuid.UUID(_hex(f"{self.seed}:{docid}")),
+                                   snowflake=1749345008896458753 + docid * 7919)
+
     @property
     def notes(self) -> str:
         return f"address family {self.family}" + ("; short link texts: known by address" if self.short_links else "")
 
 
-class XinjiangSite(FamilySite):
-    key, family = "xj", "hex32-shtml"
-    agency, area, docid_base, ident = "示例市交通运输局", "示例市", 11000, "9990000011"
-    home, column_dir = "/xj/", "/xj/slss/c124214/"
-    column = column_dir + "index.html"
-
-    def report_path(self, p, docid, idx):
-        return f"{self.column_dir}{p:%Y%m}/{_hex(f'{self.seed}:{self.key}:{docid}')}.shtml"
-
-
-class GuangdongSite(FamilySite):
-    key, family = "gd", "guangdong-post"
-    agency, area, docid_base, ident, level = "示例市人民政府办公室", "示例市", 5632000, "9990000012", "department"
-    home, column_dir = "/gd/", "/gd/zfjgzy/slszfbgs/zfxxgknb/"
-    column = column_dir + "index.html"
-
-    def report_path(self, p, docid, idx):
-        return f"{self.column_dir}sbj/content/post_{docid}.html"
-
-
-class VsbSite(FamilySite):
-    key, family = "vsb", "vsb"
-    agency, area, docid_base, ident = "示例市商务局", "示例市", 19300, "9990000013"
-    home, column_dir = "/vsb/", "/vsb/zfxxgk/gknb/"
-    column = column_dir + "index.html"
-
-    def report_path(self, p, docid, idx):
-        return f"/vsb/info/1308/{docid}.htm"
-
-
 class HanwebAnnualSite(FamilySite):
     """Hanweb's xxgk module: one address per agency and year, the year in the query."""
-    key, family = "hwnb", "hanweb-annual-module"
-    agency, area, docid_base, ident = "示例乐县人民政府", "示例乐县", 12000, "9990000014"
-    level = "county"
-    home, column_dir = "/hwnb/", "/hwnb/col/col1229663593/"
-    column = column_dir + "index.html"
-    short_links = True
     AREA = "11330382MB1957702X"
 
     def report_path(self, p, docid, idx):
@@ -103,75 +77,48 @@ class HanwebAnnualSite(FamilySite):
         return super().handle(req)
 
 
-class AnhuiSite(FamilySite):
-    key, family = "ah", "anhui-annual-report"
-    agency, area, docid_base, ident = "示例市生态环境局", "示例市", 4500, "9990000015"
-    home, column_dir = "/ah/", "/ah/public/column/zfxxgknb/"
-    column = column_dir + "index.html"
-
-    def report_path(self, p, docid, idx):
-        return f"/ah/XxgkAnnualReport/show/{docid}.html"
-
-
-class HebeiSite(FamilySite):
-    key, family = "hb", "hebei-columns"
-    agency, area, docid_base, ident = "示例市高新区管委会", "示例市", 13100, "9990000016"
-    home, column_dir = "/hb/", f"/hb/columns/{uuid.UUID(_hex('hb-column'))}/"
-    column = column_dir + "index.html"
-
-    def report_path(self, p, docid, idx):
-        return f"{self.column_dir}{p:%Y%m}/{p:%d}/{uuid.UUID(_hex(f'{self.seed}:{docid}'))}.html"
-
-
-class SnowflakeSite(FamilySite):
-    key, family = "sx", "snowflake-id"
-    agency, area, docid_base, ident = "示例区审计局", "示例区", 14000, "9990000017"
-    home, column_dir = "/sx/", "/sx/zwgk/zfxxgknb/bmxxgknb/"
-    column = column_dir + "index.html"
-    short_links = True
-
-    def report_path(self, p, docid, idx):
-        return f"{self.column_dir}{1749345008896458753 + docid * 7919}.html"
-
-
-class HeilongjiangSite(FamilySite):
-    key, family = "hlj", "heilongjiang"
-    agency, area, docid_base, ident = "示例市人民防空办公室", "示例市", 172500, "9990000018"
-    home, column_dir = "/hlj/", "/hlj/slsrmzf/c105127/"
-    column = column_dir + "index.html"
-
-    def report_path(self, p, docid, idx):
-        return f"{self.column_dir}{p:%Y%m}/c03_{docid}.shtml"
-
-
-class HenanSite(FamilySite):
-    key, family = "ha", "henan-dated"
-    agency, area, docid_base, ident = "示例市发展和改革委员会", "示例市", 2677000, "9990000019"
-    home, column_dir = "/ha/", "/ha/zwgk/zfxxgknb/"
-    column = column_dir + "index.html"
-
-    def report_path(self, p, docid, idx):
-        return f"/ha/{p:%Y}/{p:%m-%d}/{docid}.html"
-
-
 class LiaoningSite(FamilySite):
     """One directory per article: the report is …/<32 HEX>/index.shtml, which looks like a listing page."""
-    key, family = "ln", "liaoning-id-index"
-    agency, area, docid_base, ident = "示例省财政厅", "示例省", 16000, "9990000020"
-    level = "department"
-    home, column_dir = "/ln/", "/ln/sczt/zfxxgk/zfxxgknb/"
-    column = column_dir + "index.shtml"
-    short_links = True
 
     def column_paths(self):
         return (self.column_dir, self.column_dir + "index.shtml")
 
-    def report_path(self, p, docid, idx):
-        return f"{self.column_dir}{_hex(f'{self.seed}:{self.key}:{docid}').upper()}/index.shtml"
+
+_HEBEI_COLUMN = f"/hb/columns/{uuid.UUID(_hex('hb-column'))}/"
+# key, family, agency, area, docid_base, ident, column directory, report address, and what differs
+FAMILIES = [
+    ("xj", "hex32-shtml", "示例市交通运输局", "示例市", 11000, "9990000011", "/xj/slss/c124214/",
+     "{column_dir}{p:%Y%m}/{hex}.shtml", {}),
+    ("gd", "guangdong-post", "示例市人民政府办公室", "示例市", 5632000, "9990000012", "/gd/zfjgzy/slszfbgs/zfxxgknb/",
+     "{column_dir}sbj/content/post_{docid}.html", {}),
+    ("vsb", "vsb", "示例市商务局", "示例市", 19300, "9990000013", "/vsb/zfxxgk/gknb/", "/vsb/info/1308/{docid}.htm", {}),
+    ("hwnb", "hanweb-annual-module", "示例乐县人民政府", "示例乐县", 12000, "9990000014", "/hwnb/col/col1229663593/",
+     "", {"level": "county", "short_links": True, "base": HanwebAnnualSite}),
+    ("ah", "anhui-annual-report", "示例市生态环境局", "示例市", 4500, "9990000015", "/ah/public/column/zfxxgknb/",
+     "/ah/XxgkAnnualReport/show/{docid}.html", {}),
+    ("hb", "hebei-columns", "示例市高新区管委会", "示例市", 13100, "9990000016", _HEBEI_COLUMN,
+     "{column_dir}{p:%Y%m}/{p:%d}/{uuid}.html", {}),
+    ("sx", "snowflake-id", "示例区审计局", "示例区", 14000, "9990000017", "/sx/zwgk/zfxxgknb/bmxxgknb/",
+     "{column_dir}{snowflake}.html", {"short_links": True}),
+    ("hlj", "heilongjiang", "示例市人民防空办公室", "示例市", 172500, "9990000018", "/hlj/slsrmzf/c105127/",
+     "{column_dir}{p:%Y%m}/c03_{docid}.shtml", {}),
+    ("ha", "henan-dated", "示例市发展和改革委员会", "示例市", 2677000, "9990000019", "/ha/zwgk/zfxxgknb/",
+     "/ha/{p:%Y}/{p:%m-%d}/{docid}.html", {}),
+    ("ln", "liaoning-id-index", "示例省财政厅", "示例省", 16000, "9990000020", "/ln/sczt/zfxxgk/zfxxgknb/",
+     "{column_dir}{HEX}/index.shtml", {"short_links": True, "column_file": "index.shtml", "base": LiaoningSite}),
+]
 
 
-FAMILY_SITES = [XinjiangSite, GuangdongSite, VsbSite, HanwebAnnualSite, AnhuiSite, HebeiSite, SnowflakeSite,
-                HeilongjiangSite, HenanSite, LiaoningSite]
+def family_site(key, family, agency, area, docid_base, ident, column_dir, address, extra) -> type:
+    extra = dict(extra)
+    base, column_file = extra.pop("base", FamilySite), extra.pop("column_file", "index.html")
+    return type(f"FamilySite_{key}", (base,), {
+        "key": key, "family": family, "agency": agency, "area": area, "docid_base": docid_base, "ident": ident,
+        "home": f"/{key}/", "column_dir": column_dir, "column": column_dir + column_file, "address": address,
+        **extra})
+
+
+FAMILY_SITES = [family_site(*row) for row in FAMILIES]
 
 
 class CloneSite:
@@ -180,7 +127,7 @@ class CloneSite:
 
     key = "clone"
 
-    def __init__(self, portal, original: GuangdongSite):
+    def __init__(self, portal, original: FamilySite):
         self.portal, self.original = portal, original
 
     @property
@@ -201,15 +148,15 @@ class CloneSite:
     @staticmethod
     def _inject(page: str) -> str:
         at = page.rindex("</body>")
-        return page[:at] + C.HIDDEN_SPAM + page[at:]
+        return page[:at] + G.HIDDEN_SPAM + page[at:]
 
     def site_rows(self) -> list[dict]:
         o = self.original
-        return [{"agency": f"{CLONE_HOST} (克隆站)", "level": "", "region_code": "", "province": "",
-                 "portal_url": self.base_url + o.home, "column_url": self.base_url + o.column, "cms": "",
-                 "aliases": "", "verified": "mirror",
-                 "notes": f"nianbao demo portal: a clone of '{o.key}' ({E(o.agency)}) on another host name, "
-                          "casino links injected; a known copy, crawled to watch it, never a government host"}]
+        return [G.registry_row(f"{CLONE_HOST} (克隆站)", portal_url=self.base_url + o.home,
+                               column_url=self.base_url + o.column, verified="mirror",
+                               notes=f"nianbao demo portal: a clone of '{o.key}' ({E(o.agency)}) on another host "
+                                     "name, casino links injected; a known copy, crawled to watch it, never a "
+                                     "government host")]
 
     def manifest_entry(self) -> dict:
         o = self.original

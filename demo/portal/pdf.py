@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from demo.portal.tables import Table, place
+from demo.tables import Table, place
 
 W, H = 595.28, 841.89
 MARGIN = 56.0

@@ -18,70 +18,33 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-from demo.portal import content as C
+from demo import generator as G
 from demo.portal.docx_writer import report_docx
 from demo.portal.pdf import report_pdf
-from demo.portal.tables import html_table
 from demo.portal.web import HTML, SITE_EPOCH, Request, Response, etag_of, html, redirect
 
 CST = timezone(timedelta(hours=8))
 E = _html.escape
 
-DEPTS = ["发展和改革委员会", "教育局", "科学技术局", "工业和信息化局", "公安局", "民政局", "司法局", "财政局",
-         "人力资源和社会保障局", "自然资源局", "生态环境局", "住房和城乡建设局", "交通运输局", "水利局", "农业农村局",
-         "商务局", "文化和旅游局", "卫生健康委员会", "退役军人事务局", "应急管理局", "审计局", "市场监督管理局",
-         "统计局", "医疗保障局", "林业局", "信访局", "城市管理局", "数据资源管理局", "行政审批局", "气象局"]
-DISTRICTS = ["城东区", "城西区", "江南区", "江北区", "湖滨区", "山前区", "高新区", "港口区", "新城区", "滨海区",
-             "河西区", "河东区"]
 # Where each synthetic site stands: a real province and level, and a region code of that province's shape
 # whose city digits are 99 — no real division uses them, so a 示例 agency never borrows a real place's code.
 PLACES = {"trs": ("江苏省", "329900"), "hanweb": ("浙江省", "339901"), "trsdyn": ("福建省", "359901"),
           "jsonapi": ("广东省", "449901"), "gbk": ("内蒙古自治区", "159901"), "hacked": ("河南省", "419901100"),
           "robots": ("湖北省", "429900"), "hostile": ("四川省", "519900"), "antibot": ("陕西省", "619900")}
-# a misprint seen in real reports (例 → 列): the report prints it, the registry keeps it as an alias
-MISPRINTS = {"示例县人民政府": "示列县人民政府"}
 # quirks sprinkled over the extra reports of a larger portal (never planted failures)
 EXTRA_QUIRKS = ["br_headers", "signed_change", "amount_wan", "amount_yi", "prose_with_carried", "title_niandu",
                 "subtotals", "word_spans", "blank_cells", "fee_charged"]
 
 
-def fmt_for(year: int) -> str:
-    return "legacy" if year < 2019 else "2019" if year < 2021 else "2021"
-
-
 @functools.lru_cache(maxsize=256)
-def content_of(spec: C.Spec, changed: bool) -> C.Content:
-    return C.build(spec, changed)
+def content_of(spec: G.Spec, changed: bool) -> G.Content:
+    return G.build(spec, changed)
 
 
-def body_html(spec: C.Spec, content: C.Content, style: str) -> str:
-    """The report's body (what sits inside the CMS content container)."""
-    table_style = "word" if "word_spans" in spec.quirks else ("th" if "th_headers" in spec.quirks else style)
-    para_style = "word" if "word_spans" in spec.quirks else style
-    out = [C.HIDDEN_SPAM] if "hidden_spam" in spec.quirks else []
-    for kind, x in content.blocks:
-        if kind == "table":
-            out.append(html_table(x, table_style))
-        elif para_style == "word":
-            css = "text-align:right" if kind == "sign" else "text-indent:32.0pt;mso-char-indent-count:2.0"
-            font = "黑体" if kind == "h" else "仿宋_GB2312"
-            out.append(f"<p class=MsoNormal style='{css};line-height:28.0pt;mso-line-height-rule:exactly'>"
-                       f"<span style='font-size:16.0pt;font-family:{font}'>{E(x)}</span></p>")
-        elif para_style == "trs":
-            if kind == "h":
-                out.append(f'<p style="text-indent: 2em;"><span style="font-family: 黑体, SimHei;">{E(x)}</span></p>')
-            elif kind == "sign":
-                out.append(f'<p style="text-align: right;">{E(x)}</p>')
-            else:
-                out.append(f'<p style="text-indent: 2em;">{E(x)}</p>')
-        else:
-            if kind == "h":
-                out.append(f"<p><strong>{E(x)}</strong></p>")
-            elif kind == "sign":
-                out.append(f'<p align="right">{E(x)}</p>')
-            else:
-                out.append(f"<p>　　{E(x)}</p>")
-    return "\n".join(out)
+def article_meta(page: str, spec: G.Spec, end: str = ">") -> str:
+    """The page with the CMS's ArticleTitle and PubDate <meta> tags before its <title>."""
+    return page.replace("<title>", f'<meta name="ArticleTitle" content="{E(spec.title)}"{end}'
+                                   f'<meta name="PubDate" content="{spec.published:%Y-%m-%d %H:%M}"{end}<title>', 1)
 
 
 def footer(site_name: str, ident: str, icp: str) -> str:
@@ -128,13 +91,12 @@ class Site:
         return [(self.agency, y, quirks.get(y, ()), plants.get(y), None) for y in years]
 
     def extra_agency(self, k: int) -> str:
-        return f"{self.area}{DISTRICTS[(k // len(DEPTS)) % len(DISTRICTS)]}{DEPTS[k % len(DEPTS)]}" + \
-            (str(k // (len(DEPTS) * len(DISTRICTS)) + 1) if k >= len(DEPTS) * len(DISTRICTS) else "")
+        return G.department_name(self.area, k)
 
     def extra_quirks(self, rng: random.Random) -> tuple:
         return (rng.choice(EXTRA_QUIRKS),) if rng.random() < 0.25 else ()
 
-    def _make_specs(self) -> list[C.Spec]:
+    def _make_specs(self) -> list[G.Spec]:
         plan = list(self.plan())
         if self.scales and self.size > 1:
             rng = random.Random(f"{self.seed}:{self.key}:extras")
@@ -149,9 +111,9 @@ class Site:
             docid = self.docid_base + idx * 37 + rng.randint(0, 30)
             quirks = frozenset(quirks)
             registered = ""
-            if "misprinted_name" in quirks and agency in MISPRINTS:
-                registered, agency = agency, MISPRINTS[agency]
-            fmt = fmt_for(year)
+            if "misprinted_name" in quirks and agency in G.MISPRINTS:
+                registered, agency = agency, G.MISPRINTS[agency]
+            fmt = G.year_format(year)
             layout = None if fmt == "legacy" else ("2019" if "hybrid" in quirks else fmt)
             if "title_niandu" in quirks:
                 title = f"{agency}{year}年度政府信息公开工作年度报告"
@@ -165,7 +127,7 @@ class Site:
             attachment_path = None
             if attach:
                 attachment_path = self.attachment_path(published, rng, attach)
-            specs.append(C.Spec(site=self.key, idx=idx, agency=agency, year=year, fmt=fmt, layout=layout,
+            specs.append(G.Spec(site=self.key, idx=idx, agency=agency, year=year, fmt=fmt, layout=layout,
                                 published=published, docid=docid, path=path, title=title,
                                 seed=f"{self.seed}:{self.key}:{idx}", quirks=quirks, plant=plant,
                                 attachment=attach, attachment_path=attachment_path, scale=scale,
@@ -178,13 +140,13 @@ class Site:
     def attachment_path(self, p: datetime, rng: random.Random, ext: str) -> str:
         raise NotImplementedError
 
-    def changed(self, spec: C.Spec) -> bool:
+    def changed(self, spec: G.Spec) -> bool:
         return self.portal.generation >= 2 and "gen2" in spec.quirks
 
-    def content(self, spec: C.Spec) -> C.Content:
+    def content(self, spec: G.Spec) -> G.Content:
         return content_of(spec, self.changed(spec))
 
-    def last_modified(self, spec: C.Spec) -> datetime:
+    def last_modified(self, spec: G.Spec) -> datetime:
         return spec.published + (timedelta(days=45) if self.changed(spec) else timedelta(0))
 
     # ── pages ──
@@ -197,7 +159,7 @@ class Site:
             return self.attachment_response(spec)
         return None
 
-    def report_response(self, spec: C.Spec) -> Response:
+    def report_response(self, spec: G.Spec) -> Response:
         changed = self.changed(spec)
         resp = Response(content_type=self.content_type, last_modified=self.last_modified(spec), views=True)
         etag = self._etags.get((spec.path, changed))
@@ -212,13 +174,13 @@ class Site:
     encoding = "utf-8"
 
     @functools.lru_cache(maxsize=512)  # noqa: B019 - sites live as long as the portal
-    def _page(self, spec: C.Spec, changed: bool) -> bytes:
+    def _page(self, spec: G.Spec, changed: bool) -> bytes:
         return self.article(spec, content_of(spec, changed)).encode(self.encoding)
 
-    def article(self, spec: C.Spec, content: C.Content) -> str:
+    def article(self, spec: G.Spec, content: G.Content) -> str:
         raise NotImplementedError
 
-    def attachment_response(self, spec: C.Spec) -> Response:
+    def attachment_response(self, spec: G.Spec) -> Response:
         data = self._attachment(spec)
         ctype = "application/pdf" if spec.attachment == "pdf" else \
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -227,7 +189,7 @@ class Site:
                         headers=[("Content-Disposition", f"attachment; filename*=UTF-8''{name}")])
 
     @functools.lru_cache(maxsize=64)  # noqa: B019
-    def _attachment(self, spec: C.Spec) -> bytes:
+    def _attachment(self, spec: G.Spec) -> bytes:
         c = content_of(spec, False)
         if spec.attachment == "pdf":
             return report_pdf(spec.title, c.blocks, spec.agency, date=spec.published.strftime("%Y%m%d%H%M%S+08'00'"))
@@ -243,19 +205,17 @@ class Site:
     def site_rows(self) -> list[dict]:
         province, code = PLACES.get(self.key, (self.province, ""))
         aliases = ";".join(dict.fromkeys(s.agency for s in self.specs if s.registered == self.agency))
-        rows = [{"agency": self.agency, "level": self.level, "region_code": code, "province": province,
-                 "portal_url": self.url(self.home), "column_url": self.url(self.column) if self.listed_column else "",
-                 "cms": self.cms, "aliases": aliases, "verified": "local",
-                 "notes": f"nianbao demo portal site '{self.key}': {self.notes}"}]
-        return rows
+        return [G.registry_row(self.agency, level=self.level, region_code=code, province=province,
+                               portal_url=self.url(self.home),
+                               column_url=self.url(self.column) if self.listed_column else "", cms=self.cms,
+                               aliases=aliases, notes=f"nianbao demo portal site '{self.key}': {self.notes}")]
 
     def department_rows(self) -> list[dict]:
         """Registry rows of the departments publishing on this portal (no portal of their own), so every
         synthetic agency has a province, a level and a region code."""
         province, code = PLACES.get(self.key, (self.province, ""))
-        return [{"agency": agency, "level": "department", "region_code": code, "province": province,
-                 "portal_url": "", "column_url": "", "cms": "", "aliases": "", "verified": "local",
-                 "notes": f"nianbao demo portal: a department of {self.agency} (synthetic)"}
+        return [G.registry_row(agency, level="department", region_code=code, province=province,
+                               notes=f"nianbao demo portal: a department of {self.agency} (synthetic)")
                 for agency in dict.fromkeys(s.registered or s.agency for s in self.specs
                                             if (s.registered or s.agency) != self.agency)]
 
@@ -266,8 +226,8 @@ class Site:
         return {"agency": self.agency, "cms": self.cms, "portal_url": self.url(self.home),
                 "column_url": self.url(self.column), "expect": self.expect, "reports": reports}
 
-    def report_manifest(self, spec: C.Spec) -> dict:
-        c = C.figures(spec, self.changed(spec))     # figures only: the manifest never needs the text
+    def report_manifest(self, spec: G.Spec) -> dict:
+        c = G.figures(spec, self.changed(spec))     # figures only: the manifest never needs the text
         entry = {
             "url": self.url(spec.path), "path": spec.path, "title": spec.title, "agency": spec.agency,
             "registered_agency": spec.registered or spec.agency,
@@ -392,7 +352,7 @@ class TrsSite(Site):
                 f'createPageHTML({count}, {n}, "index", "html");</script></div></div></div>'
                 f"{footer(self.agency, self.ident, self.icp)}</body></html>")
 
-    def meta_block(self, spec: C.Spec) -> str:
+    def meta_block(self, spec: G.Spec) -> str:
         return ('<table class="xxgk_table"><tr><td>索引号：</td>'
                 f"<td>{self.ident[-6:]}-000{spec.idx:02d}/{spec.published.year}-{spec.docid % 100000:05d}</td>"
                 f"<td>主题分类：</td><td>政务公开</td></tr><tr><td>发布机构：</td><td>{E(spec.source)}</td>"
@@ -406,7 +366,7 @@ class TrsSite(Site):
                     f'<p>附件：<a href="./{name}" title="{E(spec.title)}.{spec.attachment}">'
                     f"{E(spec.title)}.{spec.attachment}</a></p>")
         else:
-            body = body_html(spec, content, self.style)
+            body = G.body_html(spec, content, self.style)
         return f"""<!DOCTYPE html>
 <html>
 <head>
@@ -475,7 +435,7 @@ class HanwebSite(Site):
     def report_path(self, p, docid, idx):
         return f"/hanweb/art/{p.year}/{p.month}/{p.day}/art_{self.columnid}_{docid}.html"
 
-    def record(self, s: C.Spec) -> str:
+    def record(self, s: G.Spec) -> str:
         return (f'<record><![CDATA[<li><a href="{s.path}" target="_blank" title="{E(s.title)}">{E(s.title)}</a>'
                 f"<span>{s.published:%Y-%m-%d}</span></li>]]></record>")
 
@@ -563,13 +523,12 @@ class HanwebSite(Site):
                  f'<div class="info"><span>发布日期：{spec.published:%Y-%m-%d}</span>　<span>信息来源：{E(spec.source)}</span>　'
                  f'<span>浏览次数：<span id="hits">{{{{nianbao:views}}}}</span></span>　'
                  '<span>字号：[ <a href="javascript:;">大</a> <a href="javascript:;">中</a> <a href="javascript:;">小</a> ]</span>'
-                 f'</div><div id="zoom">{body_html(spec, content, self.style)}</div>'
+                 f'</div><div id="zoom">{G.body_html(spec, content, self.style)}</div>'
                  '<div class="print"><a href="javascript:window.print()">【打印本页】</a>'
                  '<a href="javascript:window.close()">【关闭窗口】</a></div></div>')
         page = self.shell(spec.title, inner, '<a href="/hanweb/col/col1229000000/index.html">信息公开</a> &gt; '
                                              f'<a href="{self.column}">政府信息公开年报</a>')
-        return page.replace("<title>", f'<meta name="ArticleTitle" content="{E(spec.title)}">'
-                                       f'<meta name="PubDate" content="{spec.published:%Y-%m-%d %H:%M}"><title>', 1)
+        return article_meta(page, spec)
 
 
 # ── TRS 动静结合 (list2.trsapi), modelled on pingtan-list-index.html (示例新区管委会) ─────────────────────
@@ -701,10 +660,9 @@ class TrsDynSite(Site):
 <div class="article_extend"><span class="article_source">来源：{E(spec.source)}</span> <span class="article_time bf-pass">时间：{spec.published:%Y-%m-%d %H:%M}</span>
 <span class="article_views">阅读量：{{{{nianbao:views}}}}</span></div>
 <div class="tabs_hd"><ul><li>全真版</li><li>文字版</li></ul><a class="download">文件下载</a></div>
-<div class="article_area"><div class="article_content article_content_01 font_family_cn"><div class=TRS_Editor>{body_html(spec, content, self.style)}</div></div></div></div>"""
+<div class="article_area"><div class="article_content article_content_01 font_family_cn"><div class=TRS_Editor>{G.body_html(spec, content, self.style)}</div></div></div></div>"""
         page = self.page(spec.title, inner)
-        return page.replace("<title>", f'<meta name="ArticleTitle" content="{E(spec.title)}"/>'
-                                       f'<meta name="PubDate" content="{spec.published:%Y-%m-%d %H:%M}"/><title>', 1)
+        return article_meta(page, spec, end="/>")
 
 
 # ── a JSON-API column (示例区人民政府) ─────────────────────────────────────────────────────────────
@@ -774,7 +732,7 @@ class JsonApiSite(Site):
             f'<div class="zw-title"><h1>{E(spec.title)}</h1></div>'
             f'<div class="zw-info"><span>发布时间：{spec.published:%Y-%m-%d %H:%M}</span> <span>来源：{E(spec.source)}</span> '
             f"<span>阅读量：{{{{nianbao:views}}}}</span> <span>字号：<a>大</a> <a>中</a> <a>小</a></span></div>"
-            f'<div class="article-content">{body_html(spec, content, self.style)}</div>'
+            f'<div class="article-content">{G.body_html(spec, content, self.style)}</div>'
             '<div class="zw-share">分享到：<a>微信</a> <a>微博</a></div>'))
 
 
@@ -862,7 +820,7 @@ class GbkSite(Site):
             f'<tr><td align="center" class="title"><b>{E(spec.title)}</b></td></tr>'
             f'<tr><td align="center">发布时间：{spec.published:%Y-%m-%d}　来源：{E(spec.source)}　点击数：{{{{nianbao:views}}}}　'
             '【字体：<a href="javascript:;">大</a> <a href="javascript:;">中</a> <a href="javascript:;">小</a>】</td></tr>'
-            f'<tr><td id="info_content">{body_html(spec, content, self.style)}</td></tr>'
+            f'<tr><td id="info_content">{G.body_html(spec, content, self.style)}</td></tr>'
             '<tr><td align="right">【<a href="javascript:window.print()">打印本页</a>】'
             '【<a href="javascript:window.close()">关闭窗口</a>】</td></tr>'))
 
@@ -911,7 +869,7 @@ class GenericSite(Site):
                 f'<h1 class="article-title">{E(spec.title)}</h1>'
                 f'<div class="article-info">发布日期：{spec.published:%Y-%m-%d}　信息来源：{E(spec.source)}　'
                 f"浏览量：{{{{nianbao:views}}}}</div>"
-                f'<div class="{self.container}" id="UCAP-CONTENT">{body_html(spec, content, self.style)}</div>'
+                f'<div class="{self.container}" id="UCAP-CONTENT">{G.body_html(spec, content, self.style)}</div>'
                 f"{footer(self.agency, self.ident, self.icp)}</body></html>")
 
 
@@ -1139,14 +1097,14 @@ class RealSite(Site):
 
     def site_rows(self):
         return [
-            {"agency": "平潭综合实验区", "level": "city", "region_code": "350128", "province": "福建省",
-             "portal_url": self.url("/real/pingtan/"), "column_url": self.url(self.column), "cms": "trs",
-             "aliases": "", "verified": "local",
-             "notes": "nianbao demo portal site 'real': the real pingtan listing and two real report pages, unmodified"},
-            {"agency": "淮安市人民政府", "level": "city", "region_code": "320800", "province": "江苏省",
-             "portal_url": self.url("/real/huaian/"), "column_url": self.url(self.HUAIAN + "index.html"), "cms": "trs",
-             "aliases": "", "verified": "local",
-             "notes": "nianbao demo portal site 'real': a generated TRS listing of two real PDF reports, unmodified"},
+            G.registry_row("平潭综合实验区", level="city", region_code="350128", province="福建省",
+                           portal_url=self.url("/real/pingtan/"), column_url=self.url(self.column), cms="trs",
+                           notes="nianbao demo portal site 'real': the real pingtan listing and two real report pages, "
+                                 "unmodified"),
+            G.registry_row("淮安市人民政府", level="city", region_code="320800", province="江苏省",
+                           portal_url=self.url("/real/huaian/"), column_url=self.url(self.HUAIAN + "index.html"),
+                           cms="trs", notes="nianbao demo portal site 'real': a generated TRS listing of two real PDF "
+                                            "reports, unmodified"),
         ]
 
     def manifest_entry(self):

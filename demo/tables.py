@@ -218,7 +218,12 @@ def _word_runs(text: str, num: bool) -> str:
 
 
 def html_table(table: Table, style: str = "trs") -> str:
-    """style: trs (TRS editor inline styles) · word (Word-exported) · plain (border=1) · th (header cells as <th>)."""
+    """style: trs (TRS editor inline styles) · word (Word-exported) · plain (border=1) · th (header cells as <th>) ·
+    lines (the benchmark's pages: bare rows)."""
+    if style == "lines":  # the benchmark's pages: a row a line, every cell text
+        return "\n".join(['<table border="1" cellspacing="0">']
+                         + ["<tr>" + "".join(f"<td>{html.escape(c.text)}</td>" for c in row) + "</tr>"
+                            for row in table.rows] + ["</table>"])
     out: list[str] = []
     if style == "word":
         out.append("<table class=MsoNormalTable border=1 cellspacing=0 cellpadding=0 align=center "
