@@ -197,8 +197,6 @@ def build(args) -> dict:
     db = schema.open_db(str(path))
     bulk = S.bulk_writes(db, load=True)  # as ingest and the crawler write: WAL, synchronous = NORMAL, checkpointed after
     bulk.__enter__()
-    if args.prototype:
-        prototypes(db, args.prototype)
     used = [a for a, _y in schedule]
     with db.conn:
         S.load_registry(db, [{k: a[k] for k in ("agency", "level", "region_code", "province", "portal_url")}
@@ -228,12 +226,12 @@ def build(args) -> dict:
             statuses[f"{kind}:{status}"] += 1
             pages += 1
 
-        if args.txn == "page":  # as pipelines/ingest.py: one transaction per page
+        if args.txn == "page":  # as the crawler stores a page when alone: its own transaction, rows at once
             for item in batch:
                 with db.conn:
                     one(*item)
-        else:
-            with (db.atomic() if args.txn == "atomic" else db.conn):
+        else:  # as ingest, reparse and load: one transaction, the write-only rows in one executemany each
+            with S.store_batch(db):
                 for item in batch:
                     one(*item)
         t_store += time.perf_counter() - ts
@@ -334,7 +332,7 @@ def build(args) -> dict:
            "store_cpu_s": round(cpu_store, 1), "store_reports_per_cpu_s": round(done / cpu_store, 1) if cpu_store else None,
            "session_end_s": out_end_s,
            "size_built": size_built, "timeline": timeline, "txn": args.txn, "batch": args.batch,
-           "prototype": args.prototype, "load_avg_1m_mean": round(statistics.mean(loads), 2),
+           "load_avg_1m_mean": round(statistics.mean(loads), 2),
            "load_avg_1m_max": round(max(loads), 2), "code": code}
     out["rows"] = {t: db.execute(f"SELECT count(*) FROM [{t}]").fetchone()[0]
                    for t in db.table_names() if not t.startswith("reports_fts_")}
@@ -372,40 +370,6 @@ def build(args) -> dict:
     out["export_s"] = round(time.perf_counter() - t, 1)
     out["size_figures"] = figures["bytes"]
     return out
-
-
-# ── store speed-ups, prototyped by monkeypatching (nothing in pipelines/ is edited) ─────────────────
-
-def prototypes(db, names: str) -> None:
-    """--prototype a,b,…: candidate changes to pipelines/writers.py and schema.py, to measure their effect on the build.
-      cache       PRAGMA cache_size = -262144 (a 256 MB page cache instead of SQLite's 2 MB)
-      novalueidx  without the cells(table_name, key, value) index (no canned query uses it)
-      cellsnorowid cells as a WITHOUT ROWID table (its primary key is the table: no second copy of it)
-      contentless reports_fts with content='' (the bigram text is not stored a second time)
-    """
-    for name in names.split(","):
-        if name == "nothing":
-            pass
-        elif name == "cache":
-            db.conn.execute("PRAGMA cache_size = -262144")
-        elif name == "novalueidx":
-            db.conn.execute("DROP INDEX IF EXISTS idx_cells_table_name_key_value")
-        elif name == "cellsnorowid":
-            sql = db.conn.execute("SELECT sql FROM sqlite_master WHERE name = 'cells'").fetchone()[0]
-            idx = [r[0] for r in db.conn.execute("SELECT sql FROM sqlite_master WHERE tbl_name = 'cells' "
-                                                 "AND type = 'index' AND sql IS NOT NULL")]
-            with db.conn:
-                db.conn.execute("DROP TABLE cells")
-                db.conn.execute(sql.rstrip().rstrip(";") + " WITHOUT ROWID")
-                for i in idx:
-                    db.conn.execute(i)
-        elif name == "contentless":
-            with db.conn:
-                db.conn.execute("DROP TABLE reports_fts")
-                db.conn.execute("CREATE VIRTUAL TABLE reports_fts USING fts5(title, search_text, content='', "
-                                "tokenize='unicode61')")
-        elif name:
-            sys.exit(f"unknown prototype {name}")
 
 
 # ── serve and time ─────────────────────────────────────────────────────────────────────────────────
@@ -687,7 +651,7 @@ def print_report(b: dict | None, s: dict | None, args) -> None:
     print("\n" + "═" * 100)
     if b:
         print(f"BUILD  {b['reports']:,} reports of {b['agencies']:,} agencies, {b['pages']:,} pages "
-              f"(transactions: {b['txn']}, {b['batch']} records each{', prototype ' + b['prototype'] if b.get('prototype') else ''})")
+              f"(transactions: {b['txn']}, {b['batch']} records each)")
         print(f"  code: {b.get('code')}")
         print(f"  build wall time      {b['build_wall_s']:>10,.1f} s  (store_page + store_record {b['store_s']:,.1f} s = "
               f"{b['store_reports_per_s']} reports/s; generating records {b['generate_s']:,.1f} s)")
@@ -742,11 +706,9 @@ def main() -> int:
     ap.add_argument("--db", default=str(RESULTS / "nianbao.db"))
     ap.add_argument("--seed", type=int, default=20240521)
     ap.add_argument("--batch", type=int, default=250, help="records per transaction")
-    ap.add_argument("--txn", choices=["batch", "page", "atomic"], default="batch",
-                    help="batch: `with db.conn:` around --batch records; page: one per page, as ingest.py; "
-                         "atomic: db.atomic() around --batch records")
-    ap.add_argument("--prototype", default="",
-                    help="store changes to try, comma-separated: cache,novalueidx,cellsnorowid,contentless")
+    ap.add_argument("--txn", choices=["batch", "page"], default="batch",
+                    help="batch: pipelines.writers.store_batch around --batch records (as ingest, reparse, load); "
+                         "page: one transaction per page, its rows written at once")
     ap.add_argument("--no-analyze", dest="analyze", action="store_false")
     ap.add_argument("--no-vacuum", dest="vacuum", action="store_false")
     ap.add_argument("--skip-build", action="store_true", help="time the queries on the existing --db")
@@ -764,7 +726,7 @@ def main() -> int:
     args = ap.parse_args()
     RESULTS.mkdir(parents=True, exist_ok=True)
     db = Path(args.db).resolve()
-    # results beside a database kept elsewhere (a prototype copy must not overwrite the default run's figures)
+    # results beside a database kept elsewhere (a trial copy must not overwrite the default run's figures)
     out_path = (RESULTS / f"publish-{db.stem}-{args.reports}.json" if db.parent == RESULTS.resolve()
                 else db.with_name(f"{db.stem}.publish-{args.reports}.json"))
     b = s = None

@@ -23,7 +23,17 @@ from pathlib import Path
 import sqlite_utils
 
 from pipelines.models import FetchedResponse, FetchOutcome, Record, error_record
-from pipelines.writers import bulk_writes, load_registry, record_parse_failure, savepoint, store_page, store_record
+from pipelines.writers import (
+    RowBuffer,
+    batch_rows,
+    bulk_writes,
+    load_registry,
+    record_parse_failure,
+    savepoint,
+    store_batch,
+    store_page,
+    store_record,
+)
 
 SUFFIXES = {".html", ".htm", ".shtml", ".txt", ".md", ".pdf", ".docx", ".doc", ".wps", ".xls", ".xlsx", ".et",
             ".jpg", ".jpeg", ".png"}
@@ -72,10 +82,19 @@ def parse(data: bytes, *, filename: str | None = None, url: str | None = None, c
 def store(db: sqlite_utils.Database, record: Record, page_id: str, source: str,
           seen_at: str | None = None) -> tuple[str | None, str]:
     """(report revision id, status); a record the store cannot write (a figure SQLite cannot hold …) leaves
-    only its page row, with parse outcome `error` and the reason."""
+    only its page row, with parse outcome `error` and the reason. Inside `store_batch` the page's write-only
+    rows join the batch's (written before its commit) once the page has stored whole."""
+    batch = batch_rows(db)
     try:
         with savepoint(db, "store_page_record"):
-            return store_record(db, record, page_id, source, seen_at)
+            if batch is None:
+                return store_record(db, record, page_id, source, seen_at)
+            rows = RowBuffer()
+            result = store_record(db, record, page_id, source, seen_at, rows=rows)
+            if not rows.bindable():  # SQLite's own error for this page, in its savepoint, as one page alone
+                rows.flush(db.conn)
+            batch.extend(rows)
+            return result
     except Exception as exc:  # noqa: BLE001 - one page's failure is that page's outcome
         record_parse_failure(db, page_id, f"cannot store: {type(exc).__name__}: {exc}")
         return None, "error"
@@ -168,6 +187,27 @@ def local_pictures(page: Path):
 
 # ── batches ─────────────────────────────────────────────────────────────────────────────────────
 
+BATCH_PAGES = 250      # pages per transaction when storing many (store_batch)
+BATCH_SECONDS = 2.0    # … or this long: a killed run loses at most this much, which the next one stores again
+
+
+def in_batches(db: sqlite_utils.Database, items, store_one, pages: int = BATCH_PAGES,
+               seconds: float = BATCH_SECONDS) -> None:
+    """store_one(item) for every item, in store_batch transactions of `pages` pages or `seconds` seconds."""
+    import time
+
+    items = iter(items)
+    more = True
+    while more:
+        more = False
+        with store_batch(db):
+            started = time.monotonic()
+            for n, item in enumerate(items, 1):
+                store_one(item)
+                if n >= pages or time.monotonic() - started > seconds:
+                    more = True
+                    break
+
 def files_under(paths: list[str]) -> list[Path]:
     out: list[Path] = []
     for p in map(Path, paths):
@@ -188,20 +228,22 @@ def ingest_paths(db: sqlite_utils.Database, paths: list[str], progress=None, wor
     with bulk_writes(db, load=True), Parser(workers) as parser:
         with db.conn:
             load_registry(db, sites)
-        for f in files:
-            with db.conn:  # one page, all or nothing
-                try:
-                    data = f.read_bytes()
-                except OSError as exc:
-                    counts["unreadable"] += 1
-                    if progress:
-                        progress(f, f"unreadable: {exc}")
-                    continue
-                _, _, status = ingest_bytes(db, data, source=str(f.resolve()), path=str(f), registry_hosts=hosts,
-                                            parser=parser)
+
+        def ingest_file(f: Path) -> None:  # one page, all or nothing (ingest.store's savepoint)
+            try:
+                data = f.read_bytes()
+            except OSError as exc:
+                counts["unreadable"] += 1
+                if progress:
+                    progress(f, f"unreadable: {exc}")
+                return
+            _, _, status = ingest_bytes(db, data, source=str(f.resolve()), path=str(f), registry_hosts=hosts,
+                                        parser=parser)
             counts[status] += 1
             if progress:
                 progress(f, status)
+
+        in_batches(db, files, ingest_file)
     return counts
 
 
@@ -228,6 +270,9 @@ def default_workers() -> int:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         return os.cpu_count() or 1
+
+
+RELOAD_DEFERS = 0.5  # a reparse of more pages than half the reports held defers the unread indexes
 
 
 def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False, workers: int = 0,
@@ -265,10 +310,10 @@ def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False
             try:
                 data = archived(db, digest)
             except ArchiveError as exc:
-                # recorded on the page; its report keeps what was stored before; the next reparse tries again
-                with db.conn:
-                    db.conn.execute("UPDATE pages SET outcome = 'archive_error', detail = ? WHERE id = ?",
-                                    [str(exc)[:500], page_id])
+                # recorded on the page (committed with the batch it falls in); its report keeps what was
+                # stored before; the next reparse tries again
+                db.conn.execute("UPDATE pages SET outcome = 'archive_error', detail = ? WHERE id = ?",
+                                [str(exc)[:500], page_id])
                 counts["archive_error"] += 1
                 if progress:
                     progress(source, "archive_error")
@@ -285,23 +330,24 @@ def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False
         return parser(data, filename=path or url, url=url, content_type=ctype, registry_hosts=hosts,
                       images=archived_pictures(db, url, data))
 
-    def store_parsed(page, record: Record) -> None:
+    def store_parsed(item) -> None:
+        page, record = item
         page_id, source, url, _path, _ctype, fetched_at, _digest = page
         if sites:
             from pipelines.clones import attribute
 
             attribute(record, url, sites)
-        with db.conn:
-            _, status = store(db, record, page_id, source, fetched_at)
+        _, status = store(db, record, page_id, source, fetched_at)
         counts[status] += 1
         if progress:
             progress(source, status)
 
-    with bulk_writes(db), (parser if owned else nullcontext()):
+    def parsed():
+        """(page, record) in page order."""
         if lanes == 1:
             for page, data in readable():
-                store_parsed(page, parse_page(page, data))
-            return counts
+                yield page, parse_page(page, data)
+            return
         # parse ahead on every worker; store strictly in page order (one writer, the same rows as one worker)
         in_flight: deque = deque()
         with ThreadPoolExecutor(lanes, thread_name_prefix="nianbao-reparse") as threads:
@@ -313,8 +359,14 @@ def reparse(db: sqlite_utils.Database, progress=None, only_pending: bool = False
                 in_flight.append((page, threads.submit(parser, data, **kwargs)))
                 if len(in_flight) >= 2 * lanes:
                     page0, done = in_flight.popleft()
-                    store_parsed(page0, done.result())
+                    yield page0, done.result()
             while in_flight:
                 page0, done = in_flight.popleft()
-                store_parsed(page0, done.result())
+                yield page0, done.result()
+
+    # a whole archive re-parsed is a bulk load: the indexes nothing reads while storing are built at the end
+    whole = not only_pending and len(pages) > RELOAD_DEFERS * max(1, db.conn.execute(
+        "SELECT count(*) FROM reports").fetchone()[0])
+    with bulk_writes(db, rewrite=whole), (parser if owned else nullcontext()):
+        in_batches(db, parsed(), store_parsed)
     return counts

@@ -22,9 +22,10 @@ from collections import Counter, defaultdict
 from types import SimpleNamespace
 
 from crawler.distributed import ITEMS, ITEMS_LOADING, current_run, keys, reclaim, run_state, site_key
+from pipelines.derived import sync_pending
 from pipelines.ingest import archive, seen_unchanged, store
 from pipelines.models import FetchedResponse, FetchOutcome
-from pipelines.writers import bulk_writes, now
+from pipelines.writers import RowBuffer, bulk_writes, now
 
 BATCH = 200          # items per commit
 BATCH_SECONDS = 2.0  # … or this long since the last commit
@@ -47,6 +48,7 @@ class Loader:
         self.counts: Counter = Counter()
         self.uncommitted = 0
         self.last_commit = time.monotonic()
+        self.rows = RowBuffer()
 
     def run_row(self, run: str) -> SimpleNamespace:
         """One crawl_runs row per Redis run and load (what `nianbao crawl` records for a one-process run)."""
@@ -89,13 +91,27 @@ class Loader:
         return status
 
     def commit(self) -> None:
-        """Commit, then acknowledge: the loading list holds exactly the items of the uncommitted batch."""
+        """Commit, then acknowledge: the loading list holds exactly the items of the uncommitted batch. The
+        batch's write-only rows (cells, checks, wide tables, search index) are written just before, one
+        executemany per statement (pipelines.writers.store_batch's buffer)."""
+        self.rows.flush(self.db.conn)
+        if not getattr(self.db, "_nianbao_bulk", False):
+            sync_pending(self.db)
         self.db.conn.commit()
         self.server.delete(ITEMS_LOADING)
         self.uncommitted, self.last_commit = 0, time.monotonic()
 
     def drain(self, follow: bool = True, poll: float = 1.0) -> Counter:
         conn = self.db.conn
+        self.rows = RowBuffer()  # the stored items' write-only rows, written at each commit
+        try:
+            return self._drain(conn, follow, poll)
+        finally:
+            self.db._nianbao_rows = None
+            if self.rows.rows and conn.in_transaction:  # leaving on an error: the items stored so far stay whole
+                self.rows.flush(conn)
+
+    def _drain(self, conn, follow: bool, poll: float) -> Counter:
         # an earlier loader's uncommitted items first (it was killed before it could commit them)
         while self.server.lmove(ITEMS_LOADING, ITEMS, "LEFT", "RIGHT") is not None:
             self.counts["recovered"] += 1
@@ -110,6 +126,7 @@ class Loader:
                 continue
             if not conn.in_transaction:
                 conn.execute("BEGIN")
+            item_rows = self.db._nianbao_rows = RowBuffer()
             conn.execute("SAVEPOINT item")
             try:
                 status = self.store(pickle.loads(data))
@@ -118,6 +135,7 @@ class Loader:
                 conn.execute("RELEASE item")
                 raise
             conn.execute("RELEASE item")
+            self.rows.extend(item_rows)
             self.counts[status] += 1
             self.counts["items"] += 1
             self.uncommitted += 1

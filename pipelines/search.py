@@ -13,8 +13,13 @@ def bigrams(text: str) -> str:
     """'行政复议' → '行政 政复 复议'. SQLite's tokenizers see a run of Chinese as one token and trigram
     finds nothing shorter than three characters; indexing overlapping bigrams makes every two-character
     word (复议, 诉讼, 公开) a token. Longer queries become phrases of bigrams (see fts_query)."""
+    return simplified_bigrams(to_simplified(text))
+
+
+def simplified_bigrams(text: str) -> str:
+    """bigrams() of a text already in simplified characters (the store has converted it once)."""
     out: list[str] = []
-    for run in CJK_RUN.findall(to_simplified(text)):
+    for run in CJK_RUN.findall(text):
         if run.isascii() or len(run) == 1:
             out.append(run.lower())
         else:

@@ -18,12 +18,15 @@ import hashlib
 import io
 import os
 import sqlite3
+import zlib
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
 ROTATE_BYTES = 1 << 30  # a new file past 1 GiB: big enough to be few, small enough to copy and check
 TRANSFER_HEADERS = ("content-encoding", "transfer-encoding", "content-length")
+GZIP_LEVEL = 6  # zlib's default; warcio writes 9
 SOFTWARE = "nianbao (https://github.com/nianbao/nianbao)"
 
 
@@ -83,21 +86,30 @@ class WarcArchive:
             except FileExistsError:
                 continue
         self._name = name
-        self._writer = WARCWriter(self._fh, gzip=True)
+        # records are serialised here and gzipped one member each by _member (warcio's own gzip is level 9:
+        # on a 100 KB HTML page 2.5 ms against 1.5 ms at level 6, for 1 % fewer bytes)
+        self._record = io.BytesIO()
+        self._writer = WARCWriter(self._record, gzip=False)
         info = self._writer.create_warcinfo_record(name, {"software": SOFTWARE, "format": "WARC File Format 1.0"})
-        self._writer.write_record(info)
+        self._fh.write(self._member(info))
+
+    def _member(self, record) -> bytes:
+        """One record as one gzip member (ISO 28500 annex D: what lets a reader seek to a record)."""
+        self._record.seek(0)
+        self._record.truncate()
+        self._writer.write_record(record)
+        gz = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+        return gz.compress(self._record.getvalue()) + gz.flush()
 
     def _write(self, *records) -> tuple[str, int, int]:
         if self._fh is None or self._fh.tell() >= self.rotate_bytes:
             self.close()
             self._open()
         offset = self._fh.tell()
-        self._writer.write_record(records[0])
-        length = self._fh.tell() - offset
-        for rec in records[1:]:
-            self._writer.write_record(rec)
+        first = self._member(records[0])
+        self._fh.write(b"".join([first, *map(self._member, records[1:])]))
         self._fh.flush()
-        return self._name, offset, length
+        return self._name, offset, len(first)
 
     def write_response(self, url: str, body: bytes, *, status: int, headers: list[tuple[str, str]] | None = None,
                        request: dict | None = None, fetched_at: str | None = None,
@@ -217,11 +229,17 @@ def page_bytes(conn: sqlite3.Connection, page_id: str) -> bytes | None:
 _OPEN: dict[str, WarcArchive] = {}
 
 
+@lru_cache(maxsize=256)
+def _resolved(path: str) -> str:
+    """(resolving a path is a system call per component: once per path, not once per archived page)"""
+    return str(Path(path).resolve())
+
+
 def archive_for(conn: sqlite3.Connection) -> WarcArchive:
     path = db_file(conn)
     if not path:
         raise ArchiveError("an in-memory database has no folder for its WARC archive")
-    key = str(Path(path).resolve())
+    key = _resolved(path)
     if key not in _OPEN:
         _OPEN[key] = WarcArchive(warc_dir(path))
     return _OPEN[key]
@@ -230,7 +248,7 @@ def archive_for(conn: sqlite3.Connection) -> WarcArchive:
 def close_archive(conn: sqlite3.Connection) -> None:
     """Flush, fsync and close this database's open WARC file (the end of a write session)."""
     path = db_file(conn)
-    w = _OPEN.pop(str(Path(path).resolve()), None) if path else None
+    w = _OPEN.pop(_resolved(path), None) if path else None
     if w is not None:
         w.close()
 

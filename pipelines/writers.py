@@ -17,8 +17,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from array import array
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
+from itertools import chain
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -29,7 +31,7 @@ from pipelines.clones import store_clone
 from pipelines.derived import LOAD_DEFERRED, indexes_deferred, mark_pending, sync_pending
 from pipelines.models import FetchOutcome, ParseOutcome, Site, page_outcome
 from pipelines.schema import GROUPS, OTHER_ROWS, RECORD_JSON_OMIT, TABLE_KEYS, WIDE, column
-from pipelines.search import bigrams
+from pipelines.search import bigrams, simplified_bigrams
 from pipelines.warc_archive import close_archive, db_file
 
 
@@ -53,10 +55,83 @@ def _update(db, table: str, pk: str, pk_value, values: dict) -> None:
     db.conn.execute(f"UPDATE [{table}] SET {sets} WHERE [{pk}] = ?", [*values.values(), pk_value])
 
 
+_PLAIN = frozenset({str, float, type(None)})
+_BINDABLE = _PLAIN | {int, bool}
+
+
+class RowBuffer:
+    """Rows the store writes and never reads back while storing (cells, checks, the wide tables, the search
+    index): gathered per page, then per batch of pages, and written with one executemany per statement."""
+
+    __slots__ = ("rows",)
+
+    def __init__(self):
+        self.rows: dict[str, list] = {}
+
+    def add(self, sql: str, params) -> None:
+        self.rows.setdefault(sql, []).append(params)
+
+    def add_all(self, sql: str, params: list) -> None:
+        self.rows.setdefault(sql, []).extend(params)
+
+    def extend(self, other: RowBuffer) -> None:
+        for sql, params in other.rows.items():
+            self.rows.setdefault(sql, []).extend(params)
+
+    def bindable(self) -> bool:
+        """Every value one SQLite can hold (a page with any other is written at once, so SQLite's own error
+        becomes that page's outcome exactly as on the one-page path)."""
+        for params in self.rows.values():
+            values = list(chain.from_iterable(params))
+            types = set(map(type, values))
+            if not types <= _PLAIN:
+                if not types <= _BINDABLE:
+                    return False
+                try:  # a 64-bit signed integer, or SQLite would raise OverflowError
+                    array("q", [v for v in values if type(v) is int or type(v) is bool])
+                except OverflowError:
+                    return False
+        return True
+
+    def flush(self, conn) -> None:
+        for sql, params in self.rows.items():
+            conn.executemany(sql, params)
+        self.rows.clear()
+
+
 @contextmanager
-def bulk_writes(db: sqlite_utils.Database, load: bool = False):
+def store_batch(db: sqlite_utils.Database):
+    """Many pages in one transaction: each page is still stored all or nothing (`pipelines.ingest.store` holds
+    a savepoint per page), but the rows only ever written — cells, checks, wide tables, search index — are
+    written once for the whole batch, one executemany per statement, before the commit. The rows come out
+    the same as storing page by page (tests/test_store_batch.py)."""
+    rows = RowBuffer()
+    outer = getattr(db, "_nianbao_rows", None)
+    if outer is not None:  # already inside a batch: the outer one writes them
+        yield outer
+        return
+    db._nianbao_rows = rows
+    try:
+        with db.conn:
+            yield rows
+            rows.flush(db.conn)
+            if not getattr(db, "_nianbao_bulk", False):
+                sync_pending(db)
+    finally:
+        db._nianbao_rows = None
+
+
+def batch_rows(db: sqlite_utils.Database) -> RowBuffer | None:
+    """The open batch's row buffer (store_batch), or None when pages are stored one by one."""
+    return getattr(db, "_nianbao_rows", None)
+
+
+@contextmanager
+def bulk_writes(db: sqlite_utils.Database, load: bool = False, rewrite: bool = False):
     """While a crawl or an ingest writes: WAL without an fsync per commit. Afterwards the database is
-    checkpointed back into its one file (rollback journal), complete for downloading and serving."""
+    checkpointed back into its one file (rollback journal), complete for downloading and serving.
+    `load`: a load into an empty database; `rewrite`: most of the database is written again (a reparse of
+    the whole archive). Either way the indexes nothing reads while storing are dropped and built at the end."""
     def pragma(sql: str) -> None:
         db.conn.execute(sql).fetchall()  # an unread PRAGMA result keeps its statement open (table locked)
 
@@ -66,7 +141,7 @@ def bulk_writes(db: sqlite_utils.Database, load: bool = False):
     db._nianbao_bulk = True  # derived tables are synced once, at the end (sync_derived)
     # a load into an empty database by one writer (ingest, the benchmark; not the crawler, whose extension
     # opens the database beside it): the indexes nothing reads while writing are built once, at the end
-    loading = load and db.conn.execute("SELECT 1 FROM reports LIMIT 1").fetchone() is None
+    loading = rewrite or (load and db.conn.execute("SELECT 1 FROM reports LIMIT 1").fetchone() is None)
     deferred = indexes_deferred(db.conn, LOAD_DEFERRED) if loading else nullcontext()
     with db.conn:
         deferred.__enter__()
@@ -113,14 +188,15 @@ def _match_agency(db: sqlite_utils.Database, name: str | None) -> str:
     """The registry agency a printed name belongs to ('淮安市洪泽区人民政府' → '洪泽区人民政府' when only
     that is registered); an unknown agency is still stored, with province and level null."""
     aid = agency_id(name)
-    if db["agencies"].count_where("id = ?", [aid]):
+    conn = db.conn
+    if conn.execute("SELECT 1 FROM agencies WHERE id = ?", [aid]).fetchone():
         return aid
-    if "aliases" in db["agencies"].columns_dict:
-        for row_id, aliases in db.execute("SELECT id, aliases FROM agencies WHERE aliases IS NOT NULL").fetchall():
+    if any(r[1] == "aliases" for r in conn.execute("PRAGMA table_info(agencies)")):
+        for row_id, aliases in conn.execute("SELECT id, aliases FROM agencies WHERE aliases IS NOT NULL").fetchall():
             if aid in {agency_id(a) for a in aliases.split(";") if a.strip()}:
                 return row_id
     if name:
-        for row in db.execute("SELECT id FROM agencies WHERE in_registry = 1 ORDER BY length(id) DESC").fetchall():
+        for row in conn.execute("SELECT id FROM agencies WHERE in_registry = 1 ORDER BY length(id) DESC").fetchall():
             if row[0] and (row[0] in aid or (len(aid) >= 4 and aid in row[0])):
                 return row[0]
     _write(db, "agencies", {"id": aid, "name": name, "in_registry": 0}, "INSERT OR IGNORE")
@@ -196,9 +272,10 @@ def store_page(db: sqlite_utils.Database, *, source: str, data: bytes, url: str 
 
 
 def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: str,
-                 seen_at: str | None = None) -> tuple[str | None, str]:
+                 seen_at: str | None = None, rows: RowBuffer | None = None) -> tuple[str | None, str]:
     """Store one extracted record for a page. Returns (report revision id, status) where status is
-    new / changed / unchanged / linked / not_a_report."""
+    new / changed / unchanged / linked / not_a_report. With `rows` (a batch, see store_batch) the
+    write-only rows are left in it for the batch to write; without, they are written here."""
     seen_at = seen_at or now()
     outcome = record.get("outcome", "ok")
     parsed = ParseOutcome.of(outcome)
@@ -221,13 +298,14 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
     if outcome not in ("ok",) or record.get("year") is None or not record.get("agency"):
         return None, "not_a_report"
 
+    conn = db.conn
     aid = _match_agency(db, record["agency"])
     key = report_key_for(record, aid)
     rhash, fhash = record_hash(record), figures_hash(record)
-    existing = db.execute("SELECT id, record_hash, figures_hash, cells_parsed, is_current, revision FROM reports "
-                          "WHERE report_key = ? ORDER BY revision", [key]).fetchall()
-    prev_source = db.execute("SELECT report_id, record_hash FROM report_sources WHERE report_key = ? AND page_source = ?",
-                             [key, source]).fetchone()
+    existing = conn.execute("SELECT id, record_hash, figures_hash, cells_parsed, is_current, revision FROM reports "
+                            "WHERE report_key = ? ORDER BY revision", [key]).fetchall()
+    prev_source = conn.execute("SELECT report_id, record_hash FROM report_sources WHERE report_key = ? AND page_source = ?",
+                               [key, source]).fetchone()
     same = next((r for r in existing if r[1] == rhash), None)
     current = next((r for r in existing if r[4] == 1), None)
     status: str
@@ -242,75 +320,104 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
         revision = (max(r[5] for r in existing) + 1) if existing else 1
         rid = f"{key}-r{revision}"
         status = "new" if not existing else "changed"
-        db.execute("UPDATE reports SET is_current = 0 WHERE report_key = ?", [key])
-        _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id, seen_at)
+        if existing:
+            conn.execute("UPDATE reports SET is_current = 0 WHERE report_key = ?", [key])
+        page_rows = RowBuffer() if rows is None else rows
+        _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id, seen_at, page_rows)
+        if rows is None:
+            page_rows.flush(conn)
     _write(db, "report_sources", {"report_key": key, "page_source": source, "report_id": rid, "record_hash": rhash,
                                   "last_seen": seen_at})
-    # seen again: a report once marked removed from its listing is back
-    db.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id = ?", [seen_at, rid])
-    _update(db, "pages", "id", page_id, {"report_id": rid, "report_key": key})
-    db.execute("UPDATE spam_findings SET report_id = ? WHERE page_id = ?", [rid, page_id])
+    if status not in ("new", "changed"):  # seen again: a report once marked removed from its listing is back
+        conn.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id = ?", [seen_at, rid])
+    conn.execute("UPDATE pages SET report_id = ?, report_key = ? WHERE id = ?", [rid, key, page_id])
+    conn.execute("UPDATE spam_findings SET report_id = ? WHERE page_id = ?", [rid, page_id])
     if record.get("spam"):  # kept on the row so report_summary needs no per-row subquery
-        db.execute("UPDATE reports SET spam_findings = (SELECT count(*) FROM spam_findings WHERE report_id = ?) "
-                   "WHERE id = ?", [rid, rid])
-    sync_derived(db, [key])
+        conn.execute("UPDATE reports SET spam_findings = (SELECT count(*) FROM spam_findings WHERE report_id = ?) "
+                     "WHERE id = ?", [rid, rid])
+    if rows is None:
+        sync_derived(db, [key])
+    else:  # the batch syncs after writing its rows (store_batch)
+        mark_pending(db, [key])
     return rid, status
 
 
-def _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id, seen_at) -> None:
+CELLS_SQL = ("INSERT OR REPLACE INTO [cells] ([report_id], [table_name], [key], [value], [raw], [unparsed], [source], "
+             "[confidence], [resolved_by], [computed]) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+CHECKS_SQL = "INSERT OR REPLACE INTO [checks] ([report_id], [rule], [key], [ok], [detail]) VALUES (?, ?, ?, ?, ?)"
+FTS_INSERT_SQL = "INSERT INTO reports_fts (rowid, title, search_text) VALUES (?, ?, ?)"
+REPORT_COLS = ("id", "report_key", "agency_id", "agency", "year", "revision", "is_current", "removed_at", "format",
+               "applications_layout", "title", "published", "page_id", "source_url", "text", "text_simplified",
+               "record_hash", "figures_hash", "cells_parsed", "cells_unparsed", "quarantined", "outcome",
+               "first_seen", "last_seen", "record_json", "failed_checks", "spam_findings")
+REPORT_SQL = (f"INSERT OR REPLACE INTO [reports] ({', '.join(f'[{c}]' for c in REPORT_COLS)}) "
+              f"VALUES ({', '.join('?' * len(REPORT_COLS))})")
+_WIDE_SQL: dict[tuple, str] = {}
+_COLUMN = {k: column(k) for keys in TABLE_KEYS.values() for k in keys}
+_WIDE_KEYS = {t: frozenset(keys) for t, keys in TABLE_KEYS.items()}  # (TABLE_KEYS holds lists: ordered columns)
+
+
+def _wide_sql(table: str, cols: tuple) -> str:
+    sql = _WIDE_SQL.get((table, cols))
+    if sql is None:
+        sql = _WIDE_SQL[(table, cols)] = (f"INSERT OR REPLACE INTO [{table}] ({', '.join(f'[{c}]' for c in cols)}) "
+                                          f"VALUES ({', '.join('?' * len(cols))})")
+    return sql
+
+
+def _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id, seen_at, rows: RowBuffer) -> None:
+    """The revision's `reports` row now (later pages read it); its cells, checks, wide rows and search entry
+    into `rows`, written by the caller (at once, or with the rest of a batch)."""
     src = record.get("source") or {}
     text = record.get("text") or ""
     simplified = to_simplified(text)
-    _write(db, "reports", {
-        "id": rid, "report_key": key, "agency_id": aid, "agency": record.get("agency"), "year": record.get("year"),
-        "revision": revision, "is_current": 1, "removed_at": None, "format": record.get("format"),
-        "applications_layout": record.get("applications_layout"), "title": record.get("title"),
-        "published": record.get("published"), "page_id": page_id, "source_url": src.get("url") or src.get("path"),
-        "text": text, "text_simplified": simplified if simplified != text else None,  # stored once
-        "record_hash": rhash, "figures_hash": fhash,
-        "cells_parsed": _cells_parsed(record), "cells_unparsed": len(record.get("unparsed") or []),
-        "quarantined": int(bool(record.get("quarantined"))), "outcome": record.get("outcome"),
-        "first_seen": seen_at, "last_seen": seen_at,
+    report = (
+        rid, key, aid, record.get("agency"), record.get("year"), revision, 1, None, record.get("format"),
+        record.get("applications_layout"), record.get("title"), record.get("published"), page_id,
+        src.get("url") or src.get("path"),
+        text, simplified if simplified != text else None,  # stored once
+        rhash, fhash, _cells_parsed(record), len(record.get("unparsed") or []),
+        int(bool(record.get("quarantined"))), record.get("outcome"), seen_at, seen_at,
         # the rest of the record: figures, their printed text and the checks are in cells and checks
-        "record_json": json.dumps({k: v for k, v in record.items() if k not in RECORD_JSON_OMIT}, ensure_ascii=False),
-        "failed_checks": sum(1 for c in record.get("checks") or [] if not c["ok"]),
-        "spam_findings": len(record.get("spam") or []),
-    })
+        json.dumps({k: v for k, v in record.items() if k not in RECORD_JSON_OMIT}, ensure_ascii=False),
+        sum(1 for c in record.get("checks") or [] if not c["ok"]), len(record.get("spam") or []),
+    )
+    rowid = db.conn.execute(REPORT_SQL, report).lastrowid
     unparsed = set(record.get("unparsed") or [])
-    cells, wide = [], {t: {"report_id": rid} for t in WIDE}
+    raw_all = record.get("raw") or {}
+    evidence = record.get("prose_evidence") or {}
+    cell_info = record.get("cell_info") or {}
+    kind = src.get("kind")
+    wide = {t: {"report_id": rid} for t in WIDE}
+    cells = []
     for table in ("active", "applications", "review_litigation", "prose"):
+        keys, wrow = _WIDE_KEYS[table], wide[table]
         for k, v in (record.get(table) or {}).items():
-            raw = (record.get("raw") or {}).get(f"{table}.{k}")
-            if table == "prose":  # a prose figure's printed text is the sentence it came from
-                raw = (record.get("prose_evidence") or {}).get(k)
-            info = (record.get("cell_info") or {}).get(f"{table}.{k}") or {}
-            cells.append({"report_id": rid, "table_name": table, "key": k, "value": v, "raw": raw,
-                          "unparsed": int(f"{table}.{k}" in unparsed),
-                          "source": info.get("source") or (record.get("source") or {}).get("kind"),
-                          "confidence": info.get("confidence"), "resolved_by": info.get("resolved_by"),
-                          "computed": int(bool(info.get("computed")))})
-            if k in TABLE_KEYS[table]:
-                wide[table][column(k)] = v
+            name = f"{table}.{k}"
+            # a prose figure's printed text is the sentence it came from
+            raw = evidence.get(k) if table == "prose" else raw_all.get(name)
+            info = cell_info.get(name)
+            if info:  # how the cell was read: OCR, prose, a computed sum
+                cells.append((rid, table, k, v, raw, int(name in unparsed), info.get("source") or kind,
+                              info.get("confidence"), info.get("resolved_by"), int(bool(info.get("computed")))))
+            else:
+                cells.append((rid, table, k, v, raw, int(name in unparsed), kind, None, None, 0))
+            if k in keys:
+                wrow[_COLUMN[k]] = v
+    rows.add_all(CELLS_SQL, cells)
     apps = record.get("applications") or {}
-    for group, rows in GROUPS.items():
-        parts = [apps.get(f"{r}.total") for r in rows]
+    for group, group_rows in GROUPS.items():
+        parts = [apps.get(f"{r}.total") for r in group_rows]
         if apps:
             wide["applications"][column(f"{group}.total")] = None if any(p is None for p in parts) else sum(parts)
     layout = record.get("applications_layout")
     if apps and layout in OTHER_ROWS:
         parts = [apps.get(f"{r}.total") for r in OTHER_ROWS[layout]]
         wide["applications"]["other_all__total"] = None if any(p is None for p in parts) else sum(parts)
-    if cells:
-        _write(db, "cells", cells)
     for table, row in wide.items():
-        _write(db, WIDE[table], row)
-    checks = [{"report_id": rid, "rule": c["rule"], "key": c["key"], "ok": int(c["ok"]), "detail": c["detail"]}
-              for c in record.get("checks") or []]
-    if checks:
-        _write(db, "checks", checks)
-    rowid = db.execute("SELECT rowid FROM reports WHERE id = ?", [rid]).fetchone()[0]
-    db.execute("INSERT INTO reports_fts (rowid, title, search_text) VALUES (?, ?, ?)",
-               [rowid, bigrams(record.get("title") or ""), bigrams(text)])
+        rows.add(_wide_sql(WIDE[table], tuple(row)), tuple(row.values()))
+    rows.add_all(CHECKS_SQL, [(rid, c["rule"], c["key"], int(c["ok"]), c["detail"]) for c in record.get("checks") or []])
+    rows.add(FTS_INSERT_SQL, (rowid, bigrams(record.get("title") or ""), simplified_bigrams(simplified)))
 
 
 def _keep_decoded_copy(db, record, page_id) -> None:
