@@ -86,6 +86,8 @@ def tables_of_2026_11(db: sqlite_utils.Database) -> None:
                                   "reports_found": int, "new": int, "changed": int, "unchanged": int, "linked": int,
                                   "not_modified": int, "blocked": int, "errors": int, "off_domain": int, "robots": int,
                                   "not_a_report": int, "removed": int}, pk=("run_id", "site"), if_not_exists=True)
+    if "redis_run" not in db["crawl_runs"].columns_dict:  # the distributed run a load wrote this row for
+        db["crawl_runs"].add_column("redis_run", str)
     if "removed" not in db["crawl_run_sites"].columns_dict:
         db["crawl_run_sites"].add_column("removed", int)
     db["reports"].create({
