@@ -21,7 +21,7 @@ import pytest
 from conftest import q, shared
 from test_crawl_e2e import NIANBAO, content, crawl
 
-from crawler.distributed import ITEMS, ITEMS_LOADING, RUN_TTL, HostSlots, connect, inflight_key, keys
+from crawler.distributed import ITEMS, ITEMS_LOADING, RUN_TTL, HostSlots, connect, inflight_key, keys, site_key
 from crawler.run import write_sites_csv
 from demo.portal import DemoPortal
 
@@ -161,6 +161,10 @@ def test_the_duplicate_filter_lives_one_run(redis_url, tmp_path):
         first = server.get("nianbao:run").decode()
         assert 0 < server.ttl(keys(first)["seen"]) <= RUN_TTL
         assert server.scard(keys(first)["seen"]) == len(portal.sites())
+        # each site's start request counts towards its caps, as in a one-process crawl (no clock started yet)
+        for site in portal.sites():
+            made = server.hgetall(site_key(first, "made", site["agency"]))
+            assert made == {b"requests": b"1", b"listing": b"1"}, site["agency"]
         assert nianbao("enqueue", "--redis", redis_url, "--sites-file", str(sites_csv)).returncode == 0
         second = server.get("nianbao:run").decode()
         assert second != first
