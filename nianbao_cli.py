@@ -100,7 +100,10 @@ def cmd_clean(args) -> int:
         from pipelines.console import format_clean
 
         print(format_clean(rec))
-    return 1 if rec.get("outcome") == "error" else 0
+    if rec.get("outcome") == "error":  # the exit status says it failed; stderr says why
+        print(f"nianbao clean: {args.path}: {rec.get('detail') or 'cannot read'}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _progress(quiet: bool):

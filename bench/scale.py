@@ -1,6 +1,8 @@
-"""bench/scale — the distributed crawl (crawler/distributed.py) by 1 and by N workers, same run.
+"""bench/scale — the distributed crawl (crawler/distributed.py) by 1 and by N workers, and `nianbao reparse`
+on 1 worker and on every core, same run.
 
-    .venv/bin/python bench/scale.py [--size 26] [--workers 2]
+    .venv/bin/python bench/scale.py [--size 26] [--workers 2]               # the distributed crawl
+    .venv/bin/python bench/scale.py --no-crawl --reparse-pages 10000       # reparse only
 
 Starts a real `redis-server` on 127.0.0.1 (a free port, no persistence, a temporary folder) and the offline demo
 portal at `--size` (26 → 2,055 report pages), then for 1 and for N workers: `nianbao enqueue`, the workers as
@@ -13,17 +15,30 @@ there for the loader) and after the load, and the loader's items per second. The
 ÷ 1 worker's, measured in the same run. The cores the machine has and its load average are printed with it:
 workers on one machine share its cores (and the portal's server thread), so the speed-up there is bounded by
 cores, not by the design.
+
+`--reparse-pages N` (N > 0): `bench/publish.py --reports N --build-only` first writes N generated reports (and
+their listings, attachments, corrections and mirrors: a little more than N pages) into a database and its WARC
+archive through the crawler's own archive path (`pipelines.ingest.archive` → `store_page` → WARC); the pages are
+realistic report pages the extractor reads (tables, prose, spam, mirrors). Then `nianbao reparse --workers 1` and
+`nianbao reparse --workers <cores>` each run on their own copy of that database (the WARC folder shared: reparse
+only reads it), and print the pages, seconds and pages/s the command reports, the cores its processes kept busy,
+and the load average (1 min) sampled every 2 s while it ran. The rows the two produce (reports, cells, checks,
+findings, sources, page outcomes, clone pages) are compared by a digest: they must be identical.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
+import re
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -33,6 +48,7 @@ sys.path.insert(0, str(ROOT))
 from crawler.distributed import ITEMS, connect  # noqa: E402
 from crawler.run import write_sites_csv  # noqa: E402
 from demo.portal import DemoPortal  # noqa: E402
+from pipelines.ingest import default_workers  # noqa: E402
 
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 
@@ -92,11 +108,159 @@ def crawl(url: str, sites_csv: str, db: str, workers: int, portal) -> dict:
     return out
 
 
+# ── reparse on 1 worker and on every core ───────────────────────────────────────────────────────
+
+# what extraction makes, in an order that does not depend on the order rows were written in
+EXTRACTED_ROWS = {
+    "reports": "SELECT id, report_key, revision, is_current, record_hash, figures_hash, agency, year, page_id, "
+               "cells_parsed, failed_checks, spam_findings, quarantined FROM reports ORDER BY id",
+    "cells": "SELECT report_id, table_name, key, value, raw, unparsed, source, resolved_by, computed FROM cells "
+             "ORDER BY 1, 2, 3",
+    "checks": "SELECT report_id, rule, key, ok, detail FROM checks ORDER BY 1, 2, 3",
+    "findings": "SELECT page_id, report_id, kind, text, location, action FROM spam_findings ORDER BY 1, 3, 4, 5",
+    "sources": "SELECT report_key, page_source, report_id, record_hash FROM report_sources ORDER BY 1, 2",
+    "pages": "SELECT id, outcome, parse_outcome, detail, report_id, report_key FROM pages ORDER BY id",
+    "clones": "SELECT page_id, clone_host, copied_agency, matched_by FROM clone_pages ORDER BY 1",
+}
+
+
+def row_digests(db: Path) -> dict[str, tuple[int, str]]:
+    """table → (rows, sha256 of its rows): two databases with the same digests hold the same rows."""
+    conn = sqlite3.connect(db)
+    out = {}
+    for name, sql in EXTRACTED_ROWS.items():
+        h, n = hashlib.sha256(), 0
+        for row in conn.execute(sql):
+            h.update(repr(row).encode())
+            n += 1
+        out[name] = (n, h.hexdigest())
+    conn.close()
+    return out
+
+
+class LoadSampler:
+    """The 1-minute load average every `every` seconds while a run lasts."""
+
+    def __init__(self, every: float = 2.0):
+        self.every, self.samples, self.stop = every, [os.getloadavg()[0]], threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+
+    def run(self) -> None:
+        while not self.stop.wait(self.every):
+            self.samples.append(os.getloadavg()[0])
+
+    def __enter__(self) -> LoadSampler:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop.set()
+        self.thread.join()
+        self.samples.append(os.getloadavg()[0])
+
+
+def build_archive(folder: Path, reports: int) -> Path:
+    """N generated reports archived and stored by bench/publish.py's real store path; the database path."""
+    db = folder / "built.db"
+    subprocess.run([sys.executable, str(ROOT / "bench" / "publish.py"), "--reports", str(reports), "--db", str(db),
+                    "--build-only", "--no-analyze", "--no-vacuum"], check=True, stdout=subprocess.DEVNULL)
+    return db
+
+
+def reparse_run(built: Path, folder: Path, workers: int) -> dict:
+    """`nianbao reparse --workers N` on a copy of the built database (the WARC folder shared, read only)."""
+    db = folder / f"reparse{workers}.db"
+    shutil.copy(built, db)
+    warc = db.with_name(db.stem + "-warc")
+    if not warc.exists():
+        warc.symlink_to(built.with_name(built.stem + "-warc"), target_is_directory=True)
+    with LoadSampler() as load:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([NIANBAO, "reparse", "--db", str(db), "--workers", str(workers), "--quiet"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        out, err = proc.communicate()
+        seconds = time.perf_counter() - t0
+    usage = resource_usage_of_children()
+    if proc.returncode:
+        raise SystemExit(f"nianbao reparse --workers {workers} failed ({proc.returncode}): {err[-2000:]}")
+    # "reparsed 10412 pages in 612.3 s: 17.0 pages/s (1 worker): changed 9000, …"
+    m = re.search(r"reparsed (\d+) pages in ([\d.]+) s: ([\d.]+) pages/s \([^)]*\): (.*)", out)
+    if not m:
+        raise SystemExit(f"nianbao reparse printed no summary: {out[-2000:]}")
+    return {"workers": workers, "pages": int(m[1]), "seconds": float(m[2]), "rate": float(m[3]), "statuses": m[4],
+            "wall": seconds, "cpu": usage, "load_mean": sum(load.samples) / len(load.samples),
+            "load_max": max(load.samples), "digests": row_digests(db)}
+
+
+_children_cpu = 0.0
+
+
+def resource_usage_of_children() -> float:
+    """CPU seconds (user + system) the children waited for since the last call used — the reparse command
+    and its extraction workers."""
+    import resource
+
+    global _children_cpu
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    total = r.ru_utime + r.ru_stime
+    used, _children_cpu = total - _children_cpu, total
+    return used
+
+
+def reparse_bench(reports: int, workers: int) -> int:
+    with tempfile.TemporaryDirectory(prefix="nianbao-scale-reparse-") as tmp:
+        folder = Path(tmp)
+        t0 = time.perf_counter()
+        built = build_archive(folder, reports)
+        archived = sqlite3.connect(built).execute(
+            "SELECT count(*), sum(size) FROM pages WHERE fetch_outcome = 'ok' AND parse_outcome IS NOT NULL"
+        ).fetchone()
+        print(f"archive: {reports} generated reports → {archived[0]} archived pages ({archived[1] / 1e6:.0f} MB) "
+              f"by bench/publish.py in {time.perf_counter() - t0:.0f} s; {os.cpu_count()} cores", flush=True)
+        resource_usage_of_children()   # the build's CPU is not the reparse's
+        runs = []
+        for n in (1, workers):
+            runs.append(reparse_run(built, folder, n))
+            r = runs[-1]
+            print(f"  --workers {n}: {r['pages']} pages in {r['seconds']:.1f} s, {r['rate']:.1f} pages/s "
+                  f"({r['statuses']}); load {r['load_mean']:.1f} mean, {r['load_max']:.1f} max", flush=True)
+    print(f"nianbao reparse over {runs[0]['pages']} archived pages; {os.cpu_count()} cores; load average (1 min) "
+          f"sampled every 2 s during each run")
+    print(f"{'workers':>7}{'pages':>7}{'seconds':>9}{'pages/s':>9}{'cores busy':>12}{'load mean':>11}{'load max':>10}")
+    for r in runs:
+        print(f"{r['workers']:>7}{r['pages']:>7}{r['seconds']:>9.1f}{r['rate']:>9.1f}{r['cpu'] / r['wall']:>12.2f}"
+              f"{r['load_mean']:>11.1f}{r['load_max']:>10.1f}")
+    one, many = runs
+    print(f"speed-up {workers} workers ÷ 1: {many['rate'] / one['rate']:.2f}×")
+    same = one["digests"] == many["digests"]
+    rows = ", ".join(f"{k} {n}" for k, (n, _h) in one["digests"].items())
+    print(f"rows ({rows}): {'identical' if same else 'DIFFERENT'} on 1 and {workers} workers")
+    if not same:
+        for k in one["digests"]:
+            if one["digests"][k] != many["digests"][k]:
+                print(f"  {k}: {one['digests'][k]} vs {many['digests'][k]}")
+        return 1
+    return 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--size", type=int, default=26, help="portal size (26 → 2,055 report pages)")
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=2, help="crawl workers of the second crawl")
+    ap.add_argument("--no-crawl", action="store_true", help="skip the distributed crawl")
+    ap.add_argument("--reparse-pages", type=int, default=0, metavar="N",
+                    help="also time `nianbao reparse` on 1 worker and on every core over ≥ N archived pages "
+                         "(generated by bench/publish.py; 10000 takes ~30 min on 2 busy cores)")
+    ap.add_argument("--reparse-workers", type=int, default=default_workers(),
+                    help="workers of the second reparse (default: every core)")
     args = ap.parse_args()
+    code = 0 if args.no_crawl else crawl_bench(args)
+    if args.reparse_pages > 0:
+        code = reparse_bench(args.reparse_pages, args.reparse_workers) or code
+    return code
+
+
+def crawl_bench(args) -> int:
     with tempfile.TemporaryDirectory(prefix="nianbao-scale-") as tmp:
         redis, url = start_redis(tmp)
         portal = DemoPortal(size=args.size).start()

@@ -10,7 +10,7 @@ import time
 from scrapy import signals
 from twisted.internet import task
 
-from pipelines.health import page_errors, record_health
+from pipelines.health import page_errors, record_health, reports_found
 from pipelines.writers import now
 
 OUTCOME_COLUMNS = ("new", "changed", "unchanged", "linked", "not_modified", "blocked", "error", "off_domain",
@@ -43,13 +43,14 @@ class CrawlRunRecorder:
         # failed fetches and failed parses (an exception, a time-out or a memory excess in the extraction
         # worker, a record the store refused), counted from the pages this run recorded
         failed = page_errors(db, self.run_id)
+        found = reports_found(db, self.run_id)   # distinct reports, not pages (a report's PDF is the same report)
         per_site = {}
         with db.conn:
             for site in [s["agency"] for s in spider.sites]:
                 c = stats.get(site, {})
                 row = {
                     "run_id": self.run_id, "site": site, "pages_fetched": c.get("fetched", 0),
-                    "listing_pages": c.get("listing", 0), "reports_found": c.get("reports", 0) + c.get("not_modified", 0),
+                    "listing_pages": c.get("listing", 0), "reports_found": found[site],
                     "new": c.get("new", 0), "changed": c.get("changed", 0), "unchanged": c.get("unchanged", 0),
                     "linked": c.get("linked", 0), "not_modified": c.get("not_modified", 0),
                     "blocked": c.get("blocked", 0), "fetch_errors": failed[site]["fetch"],

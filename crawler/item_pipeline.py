@@ -111,7 +111,7 @@ class StorePipeline:
 
     async def _parse(self, fetched: FetchedResponse) -> dict:
         kwargs = dict(filename=fetched.url, url=fetched.url, content_type=fetched.content_type,
-                      registry_hosts=frozenset(self.crawl_state.government_hosts))
+                      registry_hosts=self.crawl_state.government_hosts)   # one object: sent to a worker once
         if self.parser.pool is None:
             return self.parser(fetched.body, **kwargs)
         loop = asyncio.get_running_loop()

@@ -40,6 +40,19 @@ def lt_flood(corpus: Path, size: int = 150_000) -> bytes:
     return b"<html><body>" + b"<" * size
 
 
+def tag_flood(size: int = 30 * 1024 * 1024) -> bytes:
+    """A body of `size` bytes of empty tags and no text, just under the crawler's 32 MB page limit: a
+    tag-by-tag scan of all of it held the reactor thread for 18 s."""
+    return b"<html><body>" + b"<b></b>" * (size // 7)
+
+
+def huge_text_node(corpus: Path, size: int = 11_000_000) -> bytes:
+    """A hidden text run of 11 million characters ahead of the report: libxml2 stops parsing at a text node
+    over 10,000,000 bytes, so the page came out with no text at all (`empty`, "the document has no text")."""
+    blob = '<div style="display:none">' + "casino " * (size // 7) + "</div>"
+    return _inject(_pingtan(corpus), blob, "</head>").encode("utf-8")
+
+
 def span_bomb(corpus: Path, cells: int = 1_000) -> bytes:
     """Defect 5: a ~39 KB table of colspan=200 rowspan=200 cells (40 million grid cells if expanded)."""
     row = "<tr>" + '<td colspan="200" rowspan="200">1</td>' * 25 + "</tr>"
@@ -86,6 +99,24 @@ def zip_bomb_docx(corpus: Path, inflated: int = 200 * 1024 * 1024) -> bytes:
                     member.write(pad)
                 member.write(tail)
     return out.getvalue()
+
+
+def many_lines(corpus: Path, n: int = 20_000) -> bytes:
+    """The real page without its CMS content containers (so trafilatura is asked which lines are the main
+    text) and `n` more lines: half paragraphs pasted into the report's body, half a sidebar of links. The
+    line filter of that fallback compared every line with every main-text line (20,000 lines: minutes)."""
+    page = _pingtan(corpus).replace("article_content article_content_01", "wz_body").replace("class=TRS_Editor",
+                                                                                          "class=wz_text")
+    paragraphs = "".join(f"<p>{FILLER_PARAGRAPH.format(i)}</p>" for i in range(n // 2))
+    sidebar = ("<div class='side'><ul>" + "".join(f'<li><a href="/xxgk/t{i}.html">{FILLER_LINK.format(i)}</a></li>'
+                                                  for i in range(n - n // 2)) + "</ul></div>")
+    page = _inject(page, paragraphs)
+    body = page.index(">", page.index("<body")) + 1
+    return (page[:body] + sidebar + page[body:]).encode("utf-8")
+
+
+FILLER_PARAGRAPH = "平潭综合实验区持续推进政务公开标准化规范化建设第{}项工作情况说明。"
+FILLER_LINK = "政务动态第{}条"
 
 
 def _replace_figure(page: str, label: str, value: str, nth: int = 1) -> str:
@@ -167,7 +198,8 @@ DOCUMENTS = {
     "lt-flood.html": lt_flood, "span-bomb.html": span_bomb, "style.html": brace_less_style,
     "hidden-blocks.html": hidden_blocks, "link-farm.html": link_farm, "bomb.docx": zip_bomb_docx,
     "huge-figures.html": huge_figures, "absurd-figures.html": absurd_figures, "half-gbk.html": half_gbk,
-    "encrypted.pdf": encrypted_pdf, "cyclic.pdf": cyclic_pdf,
+    "encrypted.pdf": encrypted_pdf, "cyclic.pdf": cyclic_pdf, "many-lines.html": many_lines,
+    "huge-text-node.html": huge_text_node,
 }
 CONTENT_TYPES = {".html": "text/html; charset=utf-8", ".pdf": "application/pdf",
                  ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
@@ -245,10 +277,10 @@ class HostileSite(_Server):
     AGENCY = "恶意测试站点"
     ENDLESS_AGENCY = "无尽翻页站点"
 
-    def __init__(self, corpus: str | Path, names=None):
+    def __init__(self, corpus: str | Path, names=None, extra: dict[str, bytes] | None = None):
         super().__init__()
         self.corpus = Path(corpus)
-        self.docs = documents(self.corpus, names)
+        self.docs = documents(self.corpus, names) | (extra or {})
         self.service = LocalService()
 
     def start(self):

@@ -25,3 +25,19 @@ def scanned_pdf(src: Path, pages: list[int], dpi: int = 150, quality: int = 70) 
     out = io.BytesIO()
     images[0].save(out, "PDF", save_all=True, append_images=images[1:], resolution=dpi)
     return out.getvalue()
+
+
+def long_scan(src: Path, pages: list[int], tail_page: int, total: int) -> bytes:
+    """A scan of `total` pages: the given pages of `src`, then `tail_page` over and over (each copy a full
+    page image, as a scanner fed the same sheet would make) — what a scanned archive of hundreds of pages
+    looks like to the reader. Only the distinct pages are rendered."""
+    import pypdfium2 as pdfium
+
+    short = pdfium.PdfDocument(scanned_pdf(src, pages + [tail_page]))
+    out = pdfium.PdfDocument.new()
+    out.import_pages(short, list(range(len(pages))))
+    for _ in range(total - len(pages)):
+        out.import_pages(short, [len(pages)])
+    buf = io.BytesIO()
+    out.save(buf)
+    return buf.getvalue()

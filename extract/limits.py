@@ -47,6 +47,21 @@ def figure_problem(value, column: str) -> str | None:
 # re-exported here for the README; the reader owns them
 from extract.readers.html import MAX_DOCUMENT_CELLS, MAX_TABLE_CELLS  # noqa: E402
 
+# ── OCR (extract/readers/pdf.py, ocr.py) ───────────────────────────────────────────────────────────
+# Pages (of a scanned PDF, or frames of a multi-page image) recognised per document. OCR costs ~3.5 s of
+# CPU a page, so 10 pages stay within the extraction worker's 60 s page limit on an idle machine; a real
+# 年报 has its tables within its first ten pages. The pages past the bound are not read, and the record's
+# `detail` names them (their cells are null and in `unparsed`, never guessed).
+MAX_OCR_PAGES = 10
+
+# ── the crawler's anti-bot checks (crawler/middlewares.py), run on Scrapy's reactor thread ──────────
+# They see every response (pages up to DOWNLOAD_MAXSIZE, 32 MB), so each looks at a bounded part of it.
+CHALLENGE_SCAN_BYTES = 20_000     # WAF challenge markers ($_ts, __jsluid, 安全验证) sit in a page's first KB
+NEAR_EMPTY_TEXT = 200             # bytes of text outside tags, scripts and styles below which a page is a shell
+NEAR_EMPTY_SCAN_TAGS = 20_000     # the near-empty test steps over at most this many tags: a page with under
+                                  # 200 bytes of text in its first 20,000 tags is recorded `blocked` (the real
+                                  # pages of the corpus and fixtures reach 200 bytes within 340 tags)
+
 # ── zip containers: .docx, .xlsx (extract/readers/docx.py, convert.py) ─────────────────────────────
 MAX_ZIP_MEMBER = 64 * 1024 * 1024       # one inflated part (document.xml of a real 年报 is < 2 MB)
 MAX_ZIP_TOTAL = 256 * 1024 * 1024       # all parts together
@@ -54,6 +69,7 @@ MAX_ZIP_MEMBERS = 10_000
 MAX_ZIP_RATIO = 200                      # inflated ÷ compressed, per part above 1 MB
 
 __all__ = ["MAX_COUNT", "MAX_FEE_WAN_YUAN", "MAX_AMOUNT_YUAN", "MAX_NUMBER_CHARS", "figure_problem", "MAX_TABLE_CELLS", "MAX_DOCUMENT_CELLS",
+           "MAX_OCR_PAGES", "CHALLENGE_SCAN_BYTES", "NEAR_EMPTY_TEXT", "NEAR_EMPTY_SCAN_TAGS",
            "MAX_ZIP_MEMBER", "MAX_ZIP_TOTAL", "MAX_ZIP_MEMBERS", "MAX_ZIP_RATIO", "ZipBomb", "check_zip"]
 
 

@@ -4,8 +4,9 @@ lost more than half of its reports: the commonest silent failure of a government
 redesigned, a column moved, a new block). One row per run and site in `crawl_health` (schema migration
 0008); `nianbao crawl` says which sites are flagged and exits 3 (gone to zero) or 4 (lost more than half).
 
-`reports_found` is crawl_run_sites' count: report pages and attachments stored as a report, or answered
-304 for one, so an incremental run that fetched nothing new still finds what it found before.
+`reports_found` is crawl_run_sites' count of distinct reports (`reports_found`, below): a report's HTML page and its
+PDF attachment are one report; a page answered 304 finds the report it was stored as, so an incremental run that
+fetched nothing new still finds what it found before.
 """
 
 from __future__ import annotations
@@ -43,6 +44,24 @@ def page_errors(db: sqlite_utils.Database, run_id: int | None) -> defaultdict[st
             out[site]["fetch"] += n
         if parse:
             out[site]["parse"] += n
+    return out
+
+
+def reports_found(db: sqlite_utils.Database, run_id: int | None) -> Counter:
+    """site → the distinct reports this run's pages were stored as (report_key: one per agency and year, a
+    quarantined copy apart), a page answered 304 counting as the report its stored copy was."""
+    out: Counter = Counter()
+    if run_id is None:
+        return out
+    for site, n in db.execute(
+            "SELECT site, count(DISTINCT report_key) FROM ("
+            "  SELECT site, report_key FROM pages WHERE crawl_run_id = :run AND report_key IS NOT NULL"
+            "  UNION ALL"
+            "  SELECT fresh.site, stored.report_key FROM pages fresh JOIN pages stored ON stored.source = fresh.source"
+            "  WHERE fresh.crawl_run_id = :run AND fresh.fetch_outcome = 'not_modified'"
+            "  AND stored.report_key IS NOT NULL"
+            ") GROUP BY site", {"run": run_id}).fetchall():
+        out[site] = n
     return out
 
 

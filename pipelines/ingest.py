@@ -22,7 +22,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from pipelines.models import FetchedResponse, FetchOutcome, Record, error_record
+from pipelines.models import FetchedResponse, FetchOutcome, ParseOutcome, Record, error_record
 from pipelines.writers import (
     RowBuffer,
     batch_rows,
@@ -83,18 +83,23 @@ def store(db: sqlite_utils.Database, record: Record, page_id: str, source: str,
           seen_at: str | None = None) -> tuple[str | None, str]:
     """(report revision id, status); a record the store cannot write (a figure SQLite cannot hold …) leaves
     only its page row, with parse outcome `error` and the reason. Inside `store_batch` the page's write-only
-    rows join the batch's (written before its commit) once the page has stored whole."""
+    rows join the batch's (written before its commit) once the page has stored whole. A page whose extraction
+    failed (a time-out, a memory excess, an exception: the record's outcome `error`) is status `error` too,
+    not `not_a_report`: the summaries of ingest, reparse and the crawl count it as a failure."""
     batch = batch_rows(db)
     try:
         with savepoint(db, "store_page_record"):
             if batch is None:
-                return store_record(db, record, page_id, source, seen_at)
-            rows = RowBuffer()
-            result = store_record(db, record, page_id, source, seen_at, rows=rows)
-            if not rows.bindable():  # SQLite's own error for this page, in its savepoint, as one page alone
-                rows.flush(db.conn)
-            batch.extend(rows)
-            return result
+                report_id, status = store_record(db, record, page_id, source, seen_at)
+            else:
+                rows = RowBuffer()
+                report_id, status = store_record(db, record, page_id, source, seen_at, rows=rows)
+                if not rows.bindable():  # SQLite's own error for this page, in its savepoint, as one page alone
+                    rows.flush(db.conn)
+                batch.extend(rows)
+        if report_id is None and ParseOutcome.of(record.get("outcome")) == ParseOutcome.ERROR:
+            status = "error"
+        return report_id, status
     except Exception as exc:  # noqa: BLE001 - one page's failure is that page's outcome
         record_parse_failure(db, page_id, f"cannot store: {type(exc).__name__}: {exc}")
         return None, "error"

@@ -30,11 +30,14 @@ def clean_document(data: bytes, *, filename: str | None = None, url: str | None 
         if kind == "html":
             from extract.readers.html import page_title, parse_html, read_element
 
-            tree = parse_html(source_text)
+            warnings: list[str] = []
+            tree = parse_html(source_text, warnings)
             title = page_title(tree)
             findings += find_hidden_spam(tree, registry_hosts)
             content, chrome, meta = clean_html_tree(tree, source_text)
             doc = read_element(content)
+            for w in warnings:
+                doc.warn(w)
             doc.title = title
             doc.page_meta = dict(meta)
             keep = getattr(chrome, "keep_lines", None)

@@ -15,12 +15,15 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import q, shared
+from conftest import FIXTURES, q, shared
 
 from crawler.run import write_sites_csv
 from demo.hostile import HostileSite
 from demo.portal import DemoPortal
-from pipelines.health import GONE_TO_ZERO, LOST_OVER_HALF, flag_of
+from pipelines.health import GONE_TO_ZERO, LOST_OVER_HALF, flag_of, reports_found
+from pipelines.ingest import archive, ingest_bytes
+from pipelines.models import FetchedResponse, FetchOutcome
+from pipelines.schema import open_db
 
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
 QUERY = "sites_with_fewer_reports"
@@ -121,6 +124,26 @@ def test_more_than_half_means_more_than_half():
     assert flag_of(None, 5, None) is None        # a first run expects nothing
     assert flag_of(0, 0, 4) == GONE_TO_ZERO      # still none, when an earlier run found some
     assert flag_of(0, 0, None) is None           # never had any
+
+
+def test_reports_found_counts_reports_not_pages(tmp_path):
+    """A report published as a PDF and as a Word copy is two pages, one report found; in the next run both
+    answer 304, and the site still has one report."""
+    db = open_db(str(tmp_path / "found.db"))
+    site, base = "淮安市人民政府", "https://www.huaian.gov.cn/zwgk/xxgknb/2024/"
+    with db.conn:
+        db["crawl_runs"].insert_all([{"id": 1}, {"id": 2}])
+        pdf = shared("corpus", "huaian", "huaian-2024-report.pdf").read_bytes()
+        docx = (FIXTURES / "office" / "huaian-2024-filled.docx").read_bytes()
+        statuses = [ingest_bytes(db, data, source=base + name, url=base + name, crawl_run_id=1, site=site)[2]
+                    for name, data in (("report.pdf", pdf), ("report.docx", docx))]
+    assert statuses == ["new", "linked"]
+    assert reports_found(db, 1) == {site: 1}
+    with db.conn:
+        for name in ("report.pdf", "report.docx"):
+            archive(db, FetchedResponse(url=base + name, kind="attachment", site=site, status=304,
+                                        fetch_outcome=FetchOutcome.NOT_MODIFIED, run_id=2))
+    assert reports_found(db, 2) == {site: 1}
 
 
 # ── counters tell the truth: a failed extraction is a parse error ────────────────────────────────────

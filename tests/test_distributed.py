@@ -130,7 +130,12 @@ def test_two_workers_one_killed_one_loader_equal_a_one_process_crawl(redis_url, 
 
         conn = sqlite3.connect(dist)
         pages = conn.execute("SELECT id, sha256 FROM pages WHERE report_id IS NOT NULL").fetchall()
-        assert len(pages) == q(whole, "SELECT count(*) FROM pages WHERE report_id IS NOT NULL")[0][0]
+        # delivery is at least once: a page the killed worker had pushed but not yet acknowledged is fetched again
+        # by the survivor, and the portal's view counter (浏览次数) makes those bytes differ — a second page row of
+        # the same address and the same report. Addresses, not fetches, must match the one-process crawl.
+        sources = "SELECT count(DISTINCT source) FROM pages WHERE report_id IS NOT NULL"
+        assert q(dist, sources) == q(whole, sources)
+        assert len(pages) - q(whole, "SELECT count(*) FROM pages WHERE report_id IS NOT NULL")[0][0] <= len(killed_holding)
         for page_id, digest in pages:
             assert page_bytes(conn, page_id) is not None
         conn.close()

@@ -112,7 +112,8 @@ from pipelines.parse import clean_and_extract
 name = sys.argv[1]
 rec = clean_and_extract(documents(sys.argv[2], [name])[name], filename=name)
 print(json.dumps({k: rec.get(k) for k in ("outcome", "detail", "unparsed", "unparsed_reasons", "applications",
-                                          "active", "review_litigation")} | {"spam": len(rec["spam"])},
+                                          "active", "review_litigation", "prose", "text", "chrome")}
+                 | {"spam": len(rec["spam"])},
                  ensure_ascii=False))
 """
 
@@ -134,6 +135,14 @@ def test_defect5_span_bomb_is_skipped_and_the_real_tables_still_read():
     assert rec["applications"]["new_received.total"] == 218 and rec["review_litigation"]["review.total"] == 7
 
 
+def test_a_text_run_past_the_html_parsers_limit_does_not_empty_the_page():
+    """libxml2 drops everything after a text node over 10,000,000 bytes: the page was `empty`, "no text"."""
+    rec = extract_hostile("huge-text-node.html")
+    assert rec["outcome"] == "ok" and rec["applications"]["new_received.total"] == 218
+    assert rec["review_litigation"]["review.total"] == 7
+    assert "a text run over 10,000,000 characters" in rec["detail"]
+
+
 def test_defect5_brace_less_style_is_read():
     rec = extract_hostile("style.html")
     assert rec["outcome"] == "ok" and rec["applications"]["new_received.total"] == 218
@@ -147,6 +156,69 @@ def test_defect5_8000_hidden_spam_blocks_are_each_found():
 def test_defect5_4000_link_farm_groups_are_each_found():
     rec = extract_hostile("link-farm.html")
     assert rec["spam"] == 4000 and rec["applications"]["new_received.total"] == 218
+
+
+def test_defect5_20000_lines_through_the_trafilatura_fallback_keep_the_report():
+    """The real page without its content container, plus 10,000 pasted paragraphs and a 10,000-link
+    sidebar: the main-text line filter compared every line with every main-text line (61 s for its
+    20,194 lines alone, by hand); now linear. The report is read whole, the sidebar is chrome."""
+    from demo.hostile import FILLER_LINK, FILLER_PARAGRAPH
+
+    rec = extract_hostile("many-lines.html")
+    assert rec["outcome"] == "ok" and rec["chrome"]["container"] == "trafilatura"
+    assert rec["applications"]["new_received.total"] == 218 and rec["review_litigation"]["review.total"] == 7
+    assert rec["prose"] == {"active_total": 10407, "applications_received": 218, "processing_fee_yuan": 0}
+    assert "通过政府门户网站全年主动公开各类政府信息10407条" in rec["text"]
+    assert "五、存在的主要问题及改进情况" in rec["text"]
+    # the pasted paragraphs are in the report's body: main text, kept; every sidebar link is removed
+    assert rec["text"].count("工作情况说明") == 10_000 and FILLER_PARAGRAPH.format(9_999) in rec["text"]
+    removed = rec["chrome"]["removed"]
+    assert [r for r in removed if r.startswith("政务动态第")] == [FILLER_LINK.format(i) for i in range(10_000)]
+    assert "政务动态" not in rec["text"] and "友情链接" in removed
+
+
+def pairwise_filter(doc, keep: set[str]) -> list[str]:
+    """The main-text rule as first written, line against line (quadratic): the reference."""
+    from extract.normalize import normalize
+
+    removed, kept = [], []
+    for row in doc.rows:
+        if row.grid:
+            kept.append(row)
+            continue
+        key = re.sub(r"\s+", "", normalize(row.fields[0] or ""))
+        if key and any(key in k or k in key for k in keep if len(k) >= 2 and (len(key) >= 4 or key == k)):
+            kept.append(row)
+        else:
+            removed.append(row.fields[0] or "")
+    doc.rows = kept
+    return removed
+
+
+def test_linear_main_text_filter_keeps_the_same_lines_as_the_pairwise_rule():
+    import copy
+
+    from demo.hostile import many_lines
+    from extract.readers.html import parse_html, read_element
+    from pipelines.chrome import clean_html_tree, filter_to_main_text
+
+    pages = [shared("corpus", "pingtan", "pingtan-list-index.html").read_text(encoding="utf-8"),
+             many_lines(shared("corpus"), n=2_000).decode("utf-8")]
+    pages += [p.read_text(encoding="utf-8", errors="replace")
+              for p in sorted((Path(__file__).parent / "fixtures" / "listings").glob("*.html"))]
+    compared = 0
+    for html in pages:
+        tree = parse_html(html)
+        content, chrome, _ = clean_html_tree(tree, html)
+        keep = getattr(chrome, "keep_lines", None)
+        if keep is None:
+            continue
+        doc = read_element(content)
+        reference = copy.deepcopy(doc)
+        assert filter_to_main_text(doc, keep) == pairwise_filter(reference, keep)
+        assert [r.fields for r in doc.rows] == [r.fields for r in reference.rows]
+        compared += 1
+    assert compared >= 6
 
 
 def test_defect5_docx_zip_bomb_is_refused_before_inflating():
@@ -261,7 +333,43 @@ def test_defect4_near_empty_check_on_a_flood_of_lt_finishes():
     proc = subprocess.run([sys.executable, "-c", NEAR_EMPTY, "600000"], capture_output=True, text=True, timeout=60,
                           cwd=Path(__file__).resolve().parent.parent)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert proc.stdout.strip() == "True"   # no text outside tags: a near-empty shell, recorded blocked
+    assert proc.stdout.strip() == "no text"   # no text outside tags: a near-empty shell, recorded blocked
+
+
+def test_near_empty_check_reads_a_bounded_number_of_tags():
+    """The check runs on the reactor thread: it steps over at most NEAR_EMPTY_SCAN_TAGS tags, whatever
+    the body's size, and still finds the text of the real page and of a page whose text comes late."""
+    from crawler.middlewares import visible_text
+    from demo.hostile import tag_flood
+    from extract.limits import NEAR_EMPTY_SCAN_TAGS, NEAR_EMPTY_TEXT
+
+    assert visible_text(tag_flood(), NEAR_EMPTY_TEXT) == (0, NEAR_EMPTY_SCAN_TAGS)
+    real = shared("corpus", "pingtan", "pingtan-2024-report.html").read_bytes()
+    seen, tags = visible_text(real, NEAR_EMPTY_TEXT)
+    assert seen >= NEAR_EMPTY_TEXT and tags < 400
+    late = b"<html><body>" + b"<i></i>" * (NEAR_EMPTY_SCAN_TAGS // 2 - 100) + real
+    assert visible_text(late, NEAR_EMPTY_TEXT)[0] >= NEAR_EMPTY_TEXT
+    # a huge script or style is jumped over by one search, not tag by tag
+    padded = real.replace(b"</head>", b"<script>var pad='" + b"<b>" * 2_000_000 + b"';</script></head>", 1)
+    assert visible_text(padded, NEAR_EMPTY_TEXT)[0] >= NEAR_EMPTY_TEXT
+
+
+def test_a_30_mb_tag_flood_is_recorded_blocked_and_the_crawl_goes_on(tmp_path):
+    """A 30 MB body of empty tags through a real crawl: recorded `blocked` with the bound that decided,
+    and the site's real report beside it is read."""
+    from demo.hostile import tag_flood
+
+    flood = tag_flood()
+    with HostileSite(shared("corpus"), names=("half-gbk.html",), extra={"tag-flood.html": flood}) as site:
+        sites_csv, db = tmp_path / "sites.csv", tmp_path / "crawl.db"
+        write_sites_csv(site.sites()[:1], str(sites_csv))
+        proc = crawl(sites_csv, db)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert q(db, "SELECT finish_reason FROM crawl_runs") == [("finished",)]
+    assert q(db, "SELECT outcome, detail FROM pages WHERE url LIKE '%/tag-flood.html'") == [
+        ("blocked", f"near-empty shell ({len(flood):,} bytes, under 200 bytes of text in its first 20,000 tags): "
+                    "a JS-rendered or challenge page")]
+    assert q(db, "SELECT outcome FROM pages WHERE url LIKE '%/half-gbk.html'") == [("ok",)]
 
 
 # ── the hostile site crawled (defects 2, 4, 5, 9, 10) ─────────────────────────────────────────────────
@@ -331,11 +439,51 @@ def test_defect10_progress_lines_on_scrapy_2_19(hostile_crawl):
     assert "AttributeError" not in first.stderr
 
 
+def test_defect9_request_and_wall_clock_caps_are_hit_and_recorded(tmp_path):
+    """The endless chain again, entered at two places as two sites: one stopped by `max_requests`, the
+    other by `max_site_seconds` — each recorded in crawl_runs.per_site and said by `nianbao crawl`."""
+    import json
+
+    with HostileSite(shared("corpus"), names=("half-gbk.html",)) as site:
+        by_requests = {"agency": "请求上限站点", "level": "county", "portal_url": site.base_url + "/",
+                       "column_url": site.base_url + "/endless/index.html", "verified": "local",
+                       "max_requests": "9", "max_listing_pages": "1000"}
+        by_clock = {"agency": "时间上限站点", "level": "county", "portal_url": site.base_url + "/",
+                    "column_url": site.base_url + "/endless/index_5000.html", "verified": "local",
+                    "max_site_seconds": "3", "max_listing_pages": "100000", "max_requests": "100000"}
+        sites_csv, db = tmp_path / "sites.csv", tmp_path / "crawl.db"
+        write_sites_csv([by_requests, by_clock], str(sites_csv))
+        proc = crawl(sites_csv, db)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    per_site = json.loads(q(db, "SELECT per_site FROM crawl_runs")[0][0])
+    assert per_site["请求上限站点"]["capped"] == "max_requests 9 reached"
+    assert per_site["时间上限站点"]["capped"] == "max_site_seconds 3 reached"
+    assert q(db, "SELECT count(*) FROM pages WHERE site = '请求上限站点'")[0][0] <= 9
+    assert "请求上限站点: stopped at a crawl limit: max_requests 9 reached" in proc.stderr
+    assert "时间上限站点: stopped at a crawl limit: max_site_seconds 3 reached" in proc.stderr
+
+
 def test_site_limits_default_from_the_registry_and_override_per_row():
     from crawler.registry import SITE_LIMITS, site_limits
 
     assert site_limits({}) == SITE_LIMITS == {"max_listing_pages": 200, "max_requests": 5000, "max_site_seconds": 7200}
     assert site_limits({"max_requests": "30", "max_listing_pages": ""})["max_requests"] == 30
+
+
+def test_defect10_clean_says_why_it_cannot_read(tmp_path):
+    """`nianbao clean` exited 1 with no message on a file it could not read, and called a folder "no such
+    file": each now gets one line on stderr saying what is wrong."""
+    import random
+
+    junk = tmp_path / "junk.bin"
+    junk.write_bytes(random.Random(9).randbytes(5000))   # no encoding decodes it
+    cases = {str(tmp_path): (2, "is a folder (give one file; nianbao ingest takes folders)"),
+             "/proc/self/mem": (2, "cannot read the file: Input/output error"),   # root reads chmod 000 files
+             str(junk): (1, "cannot decode: bytes do not decode in any declared or detected encoding"),
+             str(tmp_path / "missing.html"): (2, "no such file")}
+    for path, (code, why) in cases.items():
+        r = subprocess.run([NIANBAO, "clean", path], capture_output=True, text=True, timeout=120)
+        assert (r.returncode, r.stderr) == (code, f"nianbao clean: {path}: {why}\n"), path
 
 
 # ── defects 6 and 7 through a real `nianbao serve` ──────────────────────────────────────────────────

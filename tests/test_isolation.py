@@ -110,7 +110,7 @@ def test_reparse_rescues_a_page_the_extractor_failed_on(tmp_path, monkeypatch):
     path = shared("corpus", "huaian", "hongze-2023-report.pdf")
     with db.conn:
         _, report_id, status = ingest_bytes(db, path.read_bytes(), source=str(path), path=str(path))
-    assert (report_id, status) == (None, "not_a_report")
+    assert (report_id, status) == (None, "error")   # counted as a failure in the summary, not as "not a report"
     (outcome, detail), = db.execute("SELECT parse_outcome, detail FROM pages").fetchall()
     assert outcome == "error" and "Unexpected EOF" in detail
 
@@ -145,6 +145,31 @@ def test_the_worker_is_replaced_when_a_page_exceeds_its_time_or_memory_limit():
         assert pool.replaced == 2
         pool.memory_mb = 1536
         assert pool.parse(pdf, filename="huaian.pdf")["agency"] == "淮安市人民政府"
+
+
+def test_the_registry_hosts_go_to_a_worker_once_and_the_pages_still_see_them():
+    """A national registry is tens of thousands of hosts: sent to a worker with its first page, then a word in
+    their place while the caller passes the same set. A page on a host in the set is the agency's own; out of
+    it, a mirror — so a worker that lost the set, or kept an old one, would quarantine the wrong pages."""
+    from pipelines.worker import SAME_HOSTS
+
+    page = shared(*PINGTAN_2024).read_bytes()
+    url = "https://www.moonvisionstudio.com/zwgk/t20250310_97791.htm"
+    registry = frozenset({"www.moonvisionstudio.com"})
+    with ParsePool(1) as pool:
+        worker, replaced = pool.all[0], []
+        real_task = worker.task
+
+        def task(data, kwargs):   # what goes down the pipe: the set, or the word in its place
+            out = real_task(data, kwargs)
+            replaced.append(out[1]["registry_hosts"] == SAME_HOSTS)
+            return out
+
+        worker.task = task
+        quarantined = [pool.parse(page, url=url, filename=url, registry_hosts=hosts)["quarantined"]
+                       for hosts in (registry, registry, frozenset(), registry)]
+    assert replaced == [False, True, False, False]
+    assert quarantined == [False, False, True, False]
 
 
 # ── defect 8: one writer at a time ──────────────────────────────────────────────────────────────

@@ -108,6 +108,54 @@ def test_image_file_is_read_too():
     assert "结转下年度继续办理" in rec["text"] and "政府信息公开行政复议" in rec["text"]
 
 
+# ── the OCR page bound (extract/limits.MAX_OCR_PAGES) ─────────────────────────────────────────────
+
+def test_a_200_page_scan_is_read_to_the_ocr_bound_and_the_rest_named(monkeypatch):
+    """A scanned archive of 200 pages (pages 1, 4, 5 of 淮安 2024, then page 6 again and again): without a
+    bound every page was recognised (~3.5 s of CPU each). With the bound set to 3 here (10 by default),
+    the three pages read give their hand-read values and the 197 others are named in `detail`."""
+    from demo.scans import long_scan
+    from extract import limits
+
+    monkeypatch.setattr(limits, "MAX_OCR_PAGES", 3)
+    rec = extract_bytes(long_scan(shared("corpus", "huaian", "huaian-2024-report.pdf"), [1, 4, 5], 6, 200),
+                        filename="archive-scan.pdf")
+    assert rec["outcome"] == "ok" and (rec["agency"], rec["year"]) == ("淮安市人民政府", 2024)
+    assert rec["detail"] == ("OCR limit: 197 scanned page(s) not read (pages 4–200 of 200; at most 3 page(s) are "
+                             "recognised per document)")
+    exp = load_expected(EXPECTED / "huaian-2024-report.pdf.json")
+    assert_no_wrong_number(rec, exp)
+    assert rec["applications"]["new_received.total"] == 3119 and rec["applications"]["total.total"] == 3050
+    assert rec["review_litigation"] == exp["review_litigation"]
+
+
+def test_pictures_past_the_ocr_bound_are_named_not_read(monkeypatch):
+    """The real pingtan page with two table-sized pictures (page 5 of the 淮安 scan as a JPEG): with the
+    bound at 1, the first is recognised into the page and the second is named, not read."""
+    import pypdfium2 as pdfium
+
+    from extract import limits
+    from pipelines.parse import clean_and_extract
+
+    page = pdfium.PdfDocument(scan_of("huaian-2024-report.pdf", [5]))[0]
+    buf = io.BytesIO()
+    page.render(scale=150 / 72, grayscale=True).to_pil().convert("L").save(buf, "JPEG", quality=70)
+    html = shared("corpus", "pingtan", "pingtan-2024-report.html").read_text(encoding="utf-8")
+    at = html.index("五、存在的主要问题")
+    at = html.rindex("<p", 0, at)
+    html = html[:at] + '<p><img src="/pic/first.jpg"></p><p><img src="/pic/second.jpg"></p>' + html[at:]
+    monkeypatch.setattr(limits, "MAX_OCR_PAGES", 1)
+    rec = clean_and_extract(html.encode("utf-8"), filename="page.html",
+                            images={"/pic/first.jpg": buf.getvalue(), "/pic/second.jpg": buf.getvalue()})
+    assert rec["applications"]["new_received.total"] == 218          # the page's own tables, as always
+    # the picture's labels are also in the page's own text: each once more than without pictures (one read)
+    own = clean_and_extract(html.encode("utf-8"), filename="page.html")["text"]
+    for label in ("结转下年度继续办理", "政府信息公开行政复议"):
+        assert rec["text"].count(label) == own.count(label) + 1, label
+    assert "OCR limit: 1 picture(s) not read (/pic/second.jpg; at most 1 page(s) are recognised per document)" \
+        in rec["detail"]
+
+
 # ── a report page whose table 三 is a picture ─────────────────────────────────────────────────────
 
 @lru_cache(maxsize=None)

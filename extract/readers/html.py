@@ -19,12 +19,22 @@ SPACE = re.compile(r"[ \t\r\f\v\xa0\u3000]+")
 
 
 _PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True)
+# libxml2 stops parsing at a text node over 10,000,000 bytes (its "huge" limit) and drops the rest of the page;
+# such a page (a padding or spam blob, never a real report's text) is parsed again with the limit lifted — the
+# page is at most DOWNLOAD_MAXSIZE (32 MB) from a crawl, and deep nesting still ends in a recorded error.
+_HUGE_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, huge_tree=True)
 
 
-def parse_html(text: str) -> etree._Element:
-    """Plain lxml.etree elements (lxml.html's per-element class lookup costs a third of a page's time)."""
+def parse_html(text: str, warnings: list[str] | None = None) -> etree._Element:
+    """Plain lxml.etree elements (lxml.html's per-element class lookup costs a third of a page's time).
+    `warnings` gets a line when the page needed the parser's size limit lifted."""
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     root = etree.fromstring(text, _PARSER) if text.strip() else None
+    if any(e.type_name == "ERR_RESOURCE_LIMIT" for e in _PARSER.error_log):
+        root = etree.fromstring(text, _HUGE_PARSER)
+        if warnings is not None:
+            warnings.append("a text run over 10,000,000 characters (past the HTML parser's usual limit): "
+                            "the page was read with the limit lifted")
     return root if root is not None else etree.fromstring("<html><body></body></html>", _PARSER)
 
 
@@ -197,8 +207,11 @@ def page_title(tree: etree._Element) -> str | None:
 
 
 def read_html(text: str) -> Document:
-    tree = parse_html(text)
+    warnings: list[str] = []
+    tree = parse_html(text, warnings)
     body = tree.find("body")
     doc = read_element(body if body is not None else tree)
+    for w in warnings:
+        doc.warn(w)
     doc.title = page_title(tree)
     return doc

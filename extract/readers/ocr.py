@@ -436,12 +436,36 @@ def repair_label(text: str, labels: list[str]) -> str:
 PAGE_NUMBER = re.compile(r"^\s*[-—–]?\s*\d{1,3}\s*[-—–]?\s*$")
 
 
-def read_images(images, doc: Document | None = None) -> Document:
-    """Page images → a Document whose table rows carry their cells' OCR confidences."""
+def page_list(numbers: list[int]) -> str:
+    """[3, 4, 5, 9] → 'pages 3–5, 9'."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1][1] = n
+        else:
+            runs.append([n, n])
+    spans = [f"{a}" if a == b else f"{a}–{b}" for a, b in runs]
+    return ("page " if len(numbers) == 1 else "pages ") + ", ".join(spans)
+
+
+def read_images(images, doc: Document | None = None, max_pages: int | None = None,
+                total: int | None = None) -> Document:
+    """Page images → a Document whose table rows carry their cells' OCR confidences. At most `max_pages`
+    images are recognised (default extract.limits.MAX_OCR_PAGES); the pages past it (of `total`, when
+    known) are named in the document's warnings, not read."""
+    from extract import limits
+
     doc = doc or Document()
     labels = _canonical_labels()
+    if max_pages is None:
+        max_pages = limits.MAX_OCR_PAGES
     with tempfile.TemporaryDirectory(prefix="nianbao-ocr-") as workdir:
         for n, raw in enumerate(images):
+            if n >= max_pages:
+                left = (f"{total - max_pages} image page(s) not read ({page_list(list(range(n + 1, total + 1)))} of "
+                        f"{total}" if total else f"the image pages from page {n + 1} on not read (")
+                doc.warn(f"OCR limit: {left}; at most {max_pages} page(s) are recognised per document)")
+                break
             img, angle = upright(raw)
             grids = find_grids(img)
             sub = os.path.join(workdir, str(n))
@@ -470,11 +494,20 @@ def read_images(images, doc: Document | None = None) -> Document:
 
 
 def read_scanned_pdf(data: bytes, doc: Document | None = None) -> Document:
-    return read_images(pdf_pages(data), doc)
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(data)
+    total = len(pdf)
+    pdf.close()
+    return read_images(pdf_pages(data), doc, total=total)
 
 
-def read_image(data: bytes) -> Document:
-    doc = read_images(image_pages(data))
+def read_image(data: bytes, max_pages: int | None = None) -> Document:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        frames = getattr(im, "n_frames", 1)
+    doc = read_images(image_pages(data), max_pages=max_pages, total=frames)
     if not doc.rows:
         doc.outcome = "needs_ocr"
         doc.detail = "OCR recognised no text in the image: a person must read it"
@@ -484,14 +517,19 @@ def read_image(data: bytes) -> Document:
 MIN_TABLE_IMAGE = (200, 80)   # px: smaller pictures are icons, seals and logos, never a table
 
 
-def splice_images(doc: Document, fetch) -> int:
+def splice_images(doc: Document, fetch, max_pages: int | None = None) -> int:
     """Recognise the `<img>` pictures of an HTML page whose bytes `fetch(src)` returns, and put their rows
     where each picture sits. Returns how many were read. A picture that is not an image, is too small to
-    be a table, or in which nothing is recognised adds nothing."""
+    be a table, or in which nothing is recognised adds nothing. Every picture (each frame of one) is a page
+    of the document's OCR bound (`max_pages`, default extract.limits.MAX_OCR_PAGES), in page order; the
+    pictures past it are named in the document's warnings, not read."""
     from PIL import Image
 
-    read = 0
-    for anchor, src in reversed(doc.images):
+    from extract import limits
+
+    budget = limits.MAX_OCR_PAGES if max_pages is None else max_pages
+    pictures = []   # (anchor, src, bytes, frames) of the pictures that can be tables, in page order
+    for anchor, src in doc.images:
         data = fetch(src)
         if not data:
             continue
@@ -499,11 +537,27 @@ def splice_images(doc: Document, fetch) -> int:
             with Image.open(io.BytesIO(data)) as im:
                 if im.width < MIN_TABLE_IMAGE[0] or im.height < MIN_TABLE_IMAGE[1]:
                     continue
+                frames = getattr(im, "n_frames", 1)
         except Exception:  # noqa: BLE001 - not an image: nothing to read
             continue
-        if not tesseract_available():
-            return read
-        found = read_image(data)
+        pictures.append((anchor, src, data, frames))
+    if not pictures or not tesseract_available():
+        return 0
+    chosen = []
+    for anchor, src, data, frames in pictures:
+        if budget <= 0:
+            break
+        chosen.append((anchor, data, min(frames, budget)))
+        budget -= frames
+    left = [src for _, src, _, _ in pictures[len(chosen):]]
+    if left:
+        doc.warn(f"OCR limit: {len(left)} picture(s) not read ({', '.join(left[:5])}{', …' if len(left) > 5 else ''}; "
+                 f"at most {limits.MAX_OCR_PAGES if max_pages is None else max_pages} page(s) are recognised per document)")
+    read = 0
+    for anchor, data, pages in reversed(chosen):   # from the end, so each anchor's position stays valid
+        found = read_image(data, max_pages=pages)
+        for warning in found.warnings:
+            doc.warn(warning)
         if not found.rows:
             continue
         at = next((k + 1 for k, r in enumerate(doc.rows) if r is anchor), 0 if anchor is None else len(doc.rows))

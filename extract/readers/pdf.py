@@ -23,10 +23,17 @@ def _inside(obj, boxes) -> bool:
     return any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in boxes)
 
 
-def read_pdf(data: bytes) -> Document:
+def read_pdf(data: bytes, max_ocr_pages: int | None = None) -> Document:
+    """`max_ocr_pages`: how many text-less pages OCR reads (default extract.limits.MAX_OCR_PAGES); the
+    text-less pages past it are named in `detail`, not read."""
     import pdfplumber
 
+    from extract import limits
     from extract.readers import ocr
+
+    if max_ocr_pages is None:
+        max_ocr_pages = limits.MAX_OCR_PAGES
+    recognised, not_read = 0, []   # page numbers (1-based) OCR left out at the bound
 
     doc = Document(content_type="application/pdf")
     chars = images = 0   # images: anything drawn (a scan, or text as outlines) that OCR could read
@@ -45,6 +52,10 @@ def read_pdf(data: bytes) -> Document:
                 if can_ocr is None:
                     can_ocr = ocr.tesseract_available()
                 if can_ocr and page.images:
+                    if recognised >= max_ocr_pages:
+                        not_read.append(number + 1)
+                        continue
+                    recognised += 1
                     ocr.read_images(ocr.pdf_pages(data, pages=[number]), doc)
                 continue
             tables = page.find_tables()
@@ -66,6 +77,9 @@ def read_pdf(data: bytes) -> Document:
                     grid = [[c for c in r] for r in grid]
                     if grid:
                         doc.add_grid(grid, aligned=True)
+    if not_read:
+        doc.warn(f"OCR limit: {len(not_read)} scanned page(s) not read ({ocr.page_list(not_read)} of {len(pages)}; "
+                 f"at most {max_ocr_pages} page(s) are recognised per document)")
     if not pages:
         doc.outcome = "error"
         doc.detail = "the PDF has no page that can be reached (its page tree is empty, broken or cyclic)"
