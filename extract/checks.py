@@ -28,7 +28,7 @@ def table_checks(record: dict) -> list[dict]:
     apps = record.get("applications") or {}
     layout = record.get("applications_layout")
     if apps:
-        rows = {k.split(".")[0] for k in apps}
+        rows = dict.fromkeys(k.split(".")[0] for k in apps)  # in table order: a set's order changes per process
         for ident in application_identities(layout, rows):
             c = evaluate(ident, apps)
             if c:

@@ -7,6 +7,8 @@ whether a fused run (`21710000218` for seven cells) has exactly one reading. An 
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from extract.formats import APPLICANT_COLUMNS, RESULT_ROWS, REVIEW_GROUPS, SUBTOTALS
 
 Identity = tuple[str, str, list[str], list[str]]
@@ -14,7 +16,7 @@ Identity = tuple[str, str, list[str], list[str]]
 SIX = APPLICANT_COLUMNS[:-1]
 
 
-def application_identities(layout: str | None, rows_present: set[str]) -> list[Identity]:
+def application_identities(layout: str | None, rows_present: Collection[str]) -> list[Identity]:
     """Identities of table 三 for the rows a report prints (keys are ``row.column``). Without a known
     layout (a fragment that stops before （六）) the result rows are unknown, so no results_sum."""
     out: list[Identity] = []
