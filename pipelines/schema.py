@@ -172,6 +172,20 @@ def keyed_tables(db: sqlite_utils.Database) -> None:
 
 
 RECORD_JSON_OMIT = ("text", "raw", "active", "applications", "review_litigation", "prose", "prose_evidence", "checks")
+# what the reports row already holds in its own columns (front.report_data puts them back)
+RECORD_JSON_COLUMNS = ("agency", "year", "format", "applications_layout", "title", "published", "quarantined", "outcome")
+
+
+def record_rest(record: dict, source_url: str | None, page_sha256: str | None) -> dict:
+    """A record as `reports.record_json` keeps it: without what cells, checks and the row's columns hold,
+    without empty values, and its source without the url (`source_url`) and the sha256 (the page's)."""
+    rest = {k: v for k, v in record.items()
+            if k not in RECORD_JSON_OMIT and k not in RECORD_JSON_COLUMNS and v not in ("", None, [], {})}
+    src = rest.get("source")
+    if isinstance(src, dict):
+        rest["source"] = {k: v for k, v in src.items()
+                          if not (k == "url" and v == source_url) and not (k == "sha256" and v == page_sha256)}
+    return rest
 FTS_SQL = "CREATE VIRTUAL TABLE reports_fts USING fts5(title, search_text, content='', tokenize='unicode61')"
 
 
@@ -221,6 +235,25 @@ def crawl_health(db: sqlite_utils.Database) -> None:
     from pipelines.health import create_table
 
     create_table(db)
+
+
+@MIGRATIONS(name="0009_record_json_rest")
+def record_json_rest(db: sqlite_utils.Database) -> None:
+    """`record_json` without what the row's own columns hold (agency, year, title …), without empty values,
+    and its source without the url and sha256 the row and its page hold (~0.45 KB a report)."""
+    drop = ", ".join(f"'$.{k}'" for k in RECORD_JSON_COLUMNS)
+    db.execute(f"UPDATE reports SET record_json = json_remove(record_json, {drop}) WHERE json_valid(record_json)")
+    keys = [k for (k,) in db.execute("SELECT DISTINCT j.key FROM reports r, json_each(r.record_json) j "
+                                     "WHERE json_valid(r.record_json)")]
+    for key in keys:
+        path = '$."' + key.replace('"', '""') + '"'
+        db.execute("UPDATE reports SET record_json = json_remove(record_json, ?) WHERE json_valid(record_json) AND "
+                   "(json_type(record_json, ?) = 'null' OR json_extract(record_json, ?) IN ('', '[]', '{}'))",
+                   [path, path, path])
+    db.execute("UPDATE reports SET record_json = json_remove(record_json, '$.source.url') WHERE json_valid(record_json) "
+               "AND json_extract(record_json, '$.source.url') = source_url")
+    db.execute("UPDATE reports SET record_json = json_remove(record_json, '$.source.sha256') WHERE json_valid(record_json) "
+               "AND json_extract(record_json, '$.source.sha256') = (SELECT p.sha256 FROM pages p WHERE p.id = reports.page_id)")
 
 
 # ── derived objects: rebuilt when their definitions change, not on every open ──────────────────────

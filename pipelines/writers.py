@@ -32,7 +32,7 @@ from pipelines.archive import archive_bytes, archived
 from pipelines.clones import store_clone
 from pipelines.derived import LOAD_DEFERRED, indexes_deferred, mark_pending, sync_pending
 from pipelines.models import FetchOutcome, ParseOutcome, Site, page_outcome
-from pipelines.schema import GROUPS, OTHER_ROWS, RECORD_JSON_OMIT, TABLE_KEYS, WIDE, column
+from pipelines.schema import GROUPS, OTHER_ROWS, TABLE_KEYS, WIDE, column, record_rest
 from pipelines.search import bigrams, simplified_bigrams
 from pipelines.warc_archive import close_archive, db_file
 
@@ -406,15 +406,17 @@ def _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id,
     src = record.get("source") or {}
     text = record.get("text") or ""
     simplified = to_simplified(text)
+    source_url = src.get("url") or src.get("path")
+    page_sha256 = db.conn.execute("SELECT sha256 FROM pages WHERE id = ?", [page_id]).fetchone()
     report = (
         rid, key, aid, record.get("agency"), record.get("year"), revision, 1, None, record.get("format"),
-        record.get("applications_layout"), record.get("title"), record.get("published"), page_id,
-        src.get("url") or src.get("path"),
+        record.get("applications_layout"), record.get("title"), record.get("published"), page_id, source_url,
         text, simplified if simplified != text else None,  # stored once
         rhash, fhash, _cells_parsed(record), len(record.get("unparsed") or []),
         int(bool(record.get("quarantined"))), record.get("outcome"), seen_at, seen_at,
-        # the rest of the record: figures, their printed text and the checks are in cells and checks
-        json.dumps({k: v for k, v in record.items() if k not in RECORD_JSON_OMIT}, ensure_ascii=False),
+        # the rest of the record: figures, their printed text and the checks are in cells and checks, the
+        # metadata in the row's columns
+        json.dumps(record_rest(record, source_url, page_sha256[0] if page_sha256 else None), ensure_ascii=False),
         sum(1 for c in record.get("checks") or [] if not c["ok"]), len(record.get("spam") or []),
     )
     rowid = db.conn.execute(REPORT_SQL, report).lastrowid
