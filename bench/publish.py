@@ -324,13 +324,16 @@ def build(args) -> dict:
     t_store += time.perf_counter() - ts
     cpu_store += time.process_time() - cs
     out_end_s = round(time.perf_counter() - ts, 1)
+    phases = getattr(db, "_nianbao_session_phases", None)
+    print(f"end of the write session {out_end_s} s: {phases}", flush=True)
     wall = time.perf_counter() - started
     size_built = file_size(path)
     out = {"reports": done, "agencies": len(schedule), "pages": pages, "statuses": dict(statuses),
            "generator": dict(gen.stats), "build_wall_s": round(wall, 1), "store_s": round(t_store, 1),
            "generate_s": round(t_gen, 1), "store_reports_per_s": round(done / t_store, 1) if t_store else None,
            "store_cpu_s": round(cpu_store, 1), "store_reports_per_cpu_s": round(done / cpu_store, 1) if cpu_store else None,
-           "session_end_s": out_end_s,
+           "session_end_s": out_end_s, "session_end_phases": phases.seconds if phases else None,
+           "session_end_detail": phases.detail if phases else None,
            "size_built": size_built, "timeline": timeline, "txn": args.txn, "batch": args.batch,
            "load_avg_1m_mean": round(statistics.mean(loads), 2),
            "load_avg_1m_max": round(max(loads), 2), "code": code}
@@ -658,6 +661,10 @@ def print_report(b: dict | None, s: dict | None, args) -> None:
         print(f"  store throughput     {b['store_reports_per_s']:>10} reports/s wall  (target ≥ 500); "
               f"{b.get('store_reports_per_cpu_s')} reports per CPU-second of this process ({b.get('store_cpu_s')} s CPU); "
               f"end of session (derived tables, deferred indexes) {b.get('session_end_s')} s")
+        if b.get("session_end_phases"):
+            print("  end of the session: " + ", ".join(f"{k} {v} s" for k, v in b["session_end_phases"].items()))
+            slowest = sorted((b.get("session_end_detail") or {}).items(), key=lambda kv: -kv[1])[:8]
+            print("    slowest steps: " + ", ".join(f"{k} {v} s" for k, v in slowest))
         print(f"  size as built        {b['size_built'] / 1e9:>10.2f} GB")
         if "size_analyzed" in b:
             print(f"  after ANALYZE        {b['size_analyzed'] / 1e9:>10.2f} GB  ({b['analyze_s']} s)")

@@ -18,9 +18,15 @@ once. Indexes follow each question's ORDER BY so a LIMITed answer reads only the
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import contextmanager
 
 PUBLISHED = "{t}.is_current = 1 AND {t}.quarantined = 0 AND {t}.removed_at IS NULL"
+# the same test kept out of index choice (unary +): a report looked up by agency and year must use the
+# (agency_id, year) index; with no statistics SQLite took the (is_current, quarantined, removed_at, year) one
+# for the INSERT … SELECT, reading every published report of the year for each report (quadratic: 14 s at
+# 20,000 reports, most of the 736 s end of session at 100,000)
+PUBLISHED_FILTER = "+{t}.is_current = 1 AND +{t}.quarantined = 0 AND +{t}.removed_at IS NULL"
 OTHER = ("coalesce(w.other__total, w.other_subtotal__total, "
          "w.other_no_correction__total + w.other_unpaid_fee__total + w.other_other__total)")
 
@@ -39,7 +45,7 @@ SELECT cur.agency_id, cur.agency, prev.year AS previous_year, wp.carried_forward
        (wc.carried_over__total != wp.carried_forward__total) IS 1 AS mismatch,
        prev.page_id AS previous_page_id, cur.page_id, prev.id AS previous_report_id, cur.id AS report_id
 FROM reports cur
-JOIN reports prev ON prev.agency_id = cur.agency_id AND prev.year = cur.year - 1 AND {PUBLISHED.format(t='prev')}
+JOIN reports prev ON prev.agency_id = cur.agency_id AND prev.year = cur.year - 1 AND {PUBLISHED_FILTER.format(t='prev')}
 LEFT JOIN applications_wide wc ON wc.report_id = cur.id
 LEFT JOIN applications_wide wp ON wp.report_id = prev.id
 WHERE {PUBLISHED.format(t='cur')}"""
@@ -120,11 +126,11 @@ LOAD_DEFERRED = {"cells": None, "checks": None, "report_summary": None, "failing
 
 
 @contextmanager
-def indexes_deferred(conn: sqlite3.Connection, tables: dict, keep: tuple = ()):
+def indexes_deferred(conn: sqlite3.Connection, tables: dict, keep: tuple = (), timings: dict | None = None):
     """Drop the secondary indexes of these tables (None = all of a table's; else those whose first column is
     listed), and create them again, from their own SQL, on leaving: an index built once over sorted data
     instead of updated at every row. An index whose first column is in `keep` stays: a statement run
-    meanwhile looks rows up by it."""
+    meanwhile looks rows up by it. `timings` gets the seconds each index took to build."""
     saved = []
     for table, first_cols in tables.items():
         for name, sql in conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
@@ -139,30 +145,43 @@ def indexes_deferred(conn: sqlite3.Connection, tables: dict, keep: tuple = ()):
     try:
         yield
     finally:
-        for _name, sql in saved:
+        for name, sql in saved:
+            t = time.perf_counter()
             conn.execute(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
                          if "IF NOT EXISTS" not in sql else sql)
+            if timings is not None:
+                timings[name] = round(time.perf_counter() - t, 2)
 
 
-def rebuild(db) -> None:
-    """Every derived table from scratch (a bulk load, a new year, an upgrade)."""
+def rebuild(db, timings: dict | None = None) -> None:
+    """Every derived table from scratch (a bulk load, a new year, an upgrade). `timings`: seconds per step."""
     # report_summary's (agency_id, year) index stays: missing_years asks it once per agency and year (without
     # it that is a scan of every report per agency and year — 108 s of CPU at 20,000 reports, quadratic)
-    with indexes_deferred(db.conn, {t: None for t in ("report_summary", *TABLES)}, keep=("agency_id",)):
-        _rebuild(db)
+    index_times: dict = {}
+    with indexes_deferred(db.conn, {t: None for t in ("report_summary", *TABLES)}, keep=("agency_id",),
+                          timings=index_times):
+        _rebuild(db, timings if timings is not None else {})
+    if timings is not None:
+        timings["derived indexes"] = round(sum(index_times.values()), 2)
 
 
-def _rebuild(db) -> None:
+def _rebuild(db, timings: dict) -> None:
     conn = db.conn
-    conn.execute("DELETE FROM report_summary")
-    conn.execute("INSERT INTO report_summary SELECT * FROM report_summary_live")
-    conn.execute("DELETE FROM failing_checks_current")
-    conn.execute(f"INSERT INTO failing_checks_current {FAILING_SQL} ORDER BY r.agency, r.year, c.rule, c.key")
-    conn.execute("DELETE FROM year_pairs")
-    conn.execute(f"INSERT INTO year_pairs {PAIRS_SQL}")
+
+    def step(name, *statements):
+        t = time.perf_counter()
+        for sql in statements:
+            conn.execute(*sql) if isinstance(sql, tuple) else conn.execute(sql)
+        timings[name] = round(time.perf_counter() - t, 2)
+
+    step("report_summary", "DELETE FROM report_summary", "INSERT INTO report_summary SELECT * FROM report_summary_live")
+    step("failing_checks_current", "DELETE FROM failing_checks_current",
+         f"INSERT INTO failing_checks_current {FAILING_SQL} ORDER BY r.agency, r.year, c.rule, c.key")
+    step("year_pairs", "DELETE FROM year_pairs", f"INSERT INTO year_pairs {PAIRS_SQL}")
+    t = time.perf_counter()
     _rebuild_missing(conn)
-    conn.execute("DELETE FROM outcome_mix")
-    conn.execute(f"INSERT INTO outcome_mix {MIX_SQL} GROUP BY s.year")
+    timings["missing_years"] = round(time.perf_counter() - t, 2)
+    step("outcome_mix", "DELETE FROM outcome_mix", f"INSERT INTO outcome_mix {MIX_SQL} GROUP BY s.year")
     conn.execute("DELETE FROM derived_pending")
     _remember_bounds(conn)
 
@@ -187,9 +206,10 @@ def mark_pending(db, report_keys) -> None:
     db.conn.executemany("INSERT OR IGNORE INTO derived_pending (report_key) VALUES (?)", [[k] for k in report_keys])
 
 
-def sync_pending(db, rebuild_share: float = 0.2) -> int:
+def sync_pending(db, rebuild_share: float = 0.2, timings: dict | None = None) -> int:
     """Bring every derived table in line for the pending report keys; returns how many keys. Set-based: one
-    statement per table for all of them, or a whole rebuild when they are most of the database."""
+    statement per table for all of them, or a whole rebuild when they are most of the database (`timings`:
+    its seconds per step)."""
     conn = db.conn
     pending = conn.execute("SELECT count(*) FROM derived_pending").fetchone()[0]
     if not pending:
@@ -197,7 +217,7 @@ def sync_pending(db, rebuild_share: float = 0.2) -> int:
     total = conn.execute("SELECT count(*) FROM report_summary").fetchone()[0]
     stored = conn.execute("SELECT value FROM nianbao_meta WHERE key = 'derived_years'").fetchone()
     if pending > rebuild_share * max(total, 1) or total == 0:
-        rebuild(db)
+        rebuild(db, timings)
         return pending
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS pending_reports (id TEXT PRIMARY KEY, agency_id TEXT, year INT)")
     conn.execute("DELETE FROM temp.pending_reports")

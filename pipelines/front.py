@@ -23,6 +23,7 @@ import sqlite3
 from urllib.parse import quote
 
 from extract import formats as F
+from pipelines.schema import RECORD_JSON_COLUMNS
 
 # ── Chinese labels for SQL column names (headers of canned queries, tables and the summary) ─────
 
@@ -232,7 +233,8 @@ def report_data(conn: sqlite3.Connection, report_key: str) -> dict | None:
     if not revisions:
         return None
     current = next((r for r in revisions if r["is_current"]), revisions[-1])
-    record = json.loads(current.pop("record_json") or "{}")
+    # record_json holds the rest of the record (schema.record_rest): its metadata are the row's columns
+    record = {**{k: current.get(k) for k in RECORD_JSON_COLUMNS}, **json.loads(current.pop("record_json") or "{}")}
     for r in revisions:
         r.pop("record_json", None)
     text = conn.execute("SELECT text FROM reports WHERE id = ?", [current["id"]]).fetchone()[0] or ""

@@ -80,9 +80,10 @@ def prepare_connection(conn):
 
 @hookimpl
 def asgi_wrapper(datasette):
-    """Datasette counts every match of a table's `_search` before showing 50 (at a million reports a common
-    word is ~a million rows, seconds): searches run with `_nocount=1` unless the URL asks for a count
-    (`_count=1`); the search_reports query is the bounded, ranked search.
+    """Datasette counts every match of a table's `_search` before showing 50, and facets them all (at a
+    million reports a common word is ~a million rows, seconds): a search runs with `_nocount=1` and
+    `_nofacet=1` unless the URL asks for a count (`_count=1`) or a facet (`_facet=`). The search_reports
+    query is the bounded, ranked search.
 
     And the database is served immutable, no canned query writes: anything but GET/HEAD/OPTIONS to a
     database path is 405 (Datasette 0.65.5 answers a POST to a read-only canned query with a 500)."""
@@ -96,11 +97,22 @@ def asgi_wrapper(datasette):
                                 "body": b"405 Method Not Allowed: nianbao serves a read-only database\n"})
                     return
                 qs = scope.get("query_string") or b""
-                if b"_search" in qs and b"_nocount=" not in qs and b"_count=1" not in qs:
-                    scope = dict(scope, query_string=qs + b"&_nocount=1")
+                if b"_search" in qs:
+                    scope = dict(scope, query_string=bounded_search(qs))
             await app(scope, receive, send)
         return add_nocount
     return wrap
+
+
+def bounded_search(qs: bytes) -> bytes:
+    """A table `_search` query string with the bounds asgi_wrapper gives it (only what the URL leaves open)."""
+    names = {part.split(b"=", 1)[0] for part in qs.split(b"&")}
+    extra = []
+    if b"_count" not in names and b"_nocount" not in names:
+        extra.append(b"_nocount=1")
+    if b"_count" not in names and b"_facet" not in names and b"_nofacet" not in names:
+        extra.append(b"_nofacet=1")
+    return b"&".join([qs, *extra]) if extra else qs
 
 
 @hookimpl

@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
+import time
 from array import array
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
@@ -30,9 +32,11 @@ from pipelines.archive import archive_bytes, archived
 from pipelines.clones import store_clone
 from pipelines.derived import LOAD_DEFERRED, indexes_deferred, mark_pending, sync_pending
 from pipelines.models import FetchOutcome, ParseOutcome, Site, page_outcome
-from pipelines.schema import GROUPS, OTHER_ROWS, RECORD_JSON_OMIT, TABLE_KEYS, WIDE, column
+from pipelines.schema import GROUPS, OTHER_ROWS, TABLE_KEYS, WIDE, column, record_rest
 from pipelines.search import bigrams, simplified_bigrams
 from pipelines.warc_archive import close_archive, db_file
+
+log = logging.getLogger(__name__)
 
 
 def now() -> str:
@@ -142,26 +146,57 @@ def bulk_writes(db: sqlite_utils.Database, load: bool = False, rewrite: bool = F
     # a load into an empty database by one writer (ingest, the benchmark; not the crawler, whose extension
     # opens the database beside it): the indexes nothing reads while writing are built once, at the end
     loading = rewrite or (load and db.conn.execute("SELECT 1 FROM reports LIMIT 1").fetchone() is None)
-    deferred = indexes_deferred(db.conn, LOAD_DEFERRED) if loading else nullcontext()
+    index_times: dict = {}
+    deferred = indexes_deferred(db.conn, LOAD_DEFERRED, timings=index_times) if loading else nullcontext()
     with db.conn:
         deferred.__enter__()
     try:
         yield db
     finally:
         db._nianbao_bulk = False
-        close_archive(db.conn)  # the WARC file flushed and synced before the commit that points into it
-        db.conn.commit()
+        phases = SessionPhases()
+        with phases("archive closed"):
+            close_archive(db.conn)  # the WARC file flushed and synced before the commit that points into it
+            db.conn.commit()
         with db.conn:
-            deferred.__exit__(None, None, None)
-            sync_pending(db)
-        pragma("PRAGMA wal_checkpoint(TRUNCATE)")
-        pragma("PRAGMA journal_mode = DELETE")
-        pragma("PRAGMA synchronous = FULL")
+            with phases("deferred indexes built"):
+                deferred.__exit__(None, None, None)
+            with phases("derived tables synced"):
+                sync_pending(db, timings=phases.detail)
+        with phases("WAL checkpointed"):
+            pragma("PRAGMA wal_checkpoint(TRUNCATE)")
+        with phases("journal back to DELETE"):
+            pragma("PRAGMA journal_mode = DELETE")
+            pragma("PRAGMA synchronous = FULL")
         path = db_file(db.conn)
         if path:  # counts for `nianbao serve` (Datasette's --inspect-file), so it answers at once
             from pipelines.publish import write_inspect
 
-            write_inspect(path)
+            with phases("inspect file written"):
+                write_inspect(path)
+        phases.detail.update({f"index {k}": v for k, v in index_times.items()})
+        db._nianbao_session_phases = phases
+        log.info("end of write session: %s", phases)
+        log.debug("end of write session, in detail: %s", phases.detail)
+
+
+class SessionPhases:
+    """How long each phase of the end of a write session took (logged, and read by bench/publish.py)."""
+
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+        self.detail: dict[str, float] = {}  # within the phases: each derived table, each deferred index
+
+    @contextmanager
+    def __call__(self, name: str):
+        t = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.perf_counter() - t, 2)
+
+    def __str__(self) -> str:
+        return ", ".join(f"{k} {v:.2f} s" for k, v in self.seconds.items()) + f"; total {sum(self.seconds.values()):.2f} s"
 
 
 def short_hash(*parts: str, n: int = 16) -> str:
@@ -398,15 +433,17 @@ def _insert_revision(db, record, prepared, rid, key, aid, revision, rhash, fhash
     text = record.get("text") or ""
     search = _search_entry(record, prepared)
     simplified = search["simplified"]
+    source_url = src.get("url") or src.get("path")
+    page_sha256 = db.conn.execute("SELECT sha256 FROM pages WHERE id = ?", [page_id]).fetchone()
     report = (
         rid, key, aid, record.get("agency"), record.get("year"), revision, 1, None, record.get("format"),
-        record.get("applications_layout"), record.get("title"), record.get("published"), page_id,
-        src.get("url") or src.get("path"),
+        record.get("applications_layout"), record.get("title"), record.get("published"), page_id, source_url,
         text, simplified if simplified != text else None,  # stored once
         rhash, fhash, _cells_parsed(record), len(record.get("unparsed") or []),
         int(bool(record.get("quarantined"))), record.get("outcome"), seen_at, seen_at,
-        # the rest of the record: figures, their printed text and the checks are in cells and checks
-        json.dumps({k: v for k, v in record.items() if k not in RECORD_JSON_OMIT}, ensure_ascii=False),
+        # the rest of the record: figures, their printed text and the checks are in cells and checks, the
+        # metadata in the row's columns
+        json.dumps(record_rest(record, source_url, page_sha256[0] if page_sha256 else None), ensure_ascii=False),
         sum(1 for c in record.get("checks") or [] if not c["ok"]), len(record.get("spam") or []),
     )
     rowid = db.conn.execute(REPORT_SQL, report).lastrowid

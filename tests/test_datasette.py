@@ -300,6 +300,17 @@ def test_table_search_finds_two_character_words(server, word):
     assert counted["filtered_table_rows_count"] >= len(data["rows"])
 
 
+def test_table_search_is_bounded(server):
+    """A table search neither counts nor facets every match (at a million reports a common word matches
+    most of them); a URL that asks for a count or a facet gets it."""
+    data = server.json(f"/{server.db}/reports.json", _search="复议", _col="year")
+    assert len(data["rows"]) >= 10
+    assert data["facet_results"] == {} and data["filtered_table_rows_count"] is None
+    asked = server.json(f"/{server.db}/reports.json", _search="复议", _col="year", _facet="year", _count="1")
+    assert asked["filtered_table_rows_count"] >= len(data["rows"]) and "year" in asked["facet_results"]
+    assert sum(i["count"] for i in asked["facet_results"]["year"]["results"]) == asked["filtered_table_rows_count"]
+
+
 def test_facets(server):
     data = server.json(f"/{server.db}/report_summary.json", _size="0")
     facets = {name: {i["value"]: i["count"] for i in f["results"]} for name, f in data["facet_results"].items()}

@@ -6,12 +6,13 @@ hongze 2023 PDF (a truncated download: pdfminer's "Unexpected EOF")."""
 
 from __future__ import annotations
 
+import json
 import shutil
 
 from conftest import FIXTURES, shared
 
 from pipelines.ingest import ingest_paths, reparse
-from pipelines.schema import MIGRATIONS, ensure_schema, open_db
+from pipelines.schema import MIGRATIONS, RECORD_JSON_COLUMNS, ensure_schema, open_db
 
 OLD = FIXTURES / "db" / "main-f5ad5e0.db"
 
@@ -37,6 +38,12 @@ def test_a_database_made_by_main_f5ad5e0_upgrades_in_place(tmp_path):
         "004_087a8e6c0d9ad53e.txt": ("ok", "ok", "ok", ""),
         "hongze-2023-report-truncated.pdf": ("error", "ok", "error", "cannot read pdf: PdfminerException: Unexpected EOF"),
     }
+    # 0009: record_json without what the row's columns and the page hold, and without empty values
+    for (rest,) in db.execute("SELECT record_json FROM reports"):
+        rest = json.loads(rest)
+        assert not set(rest) & set(RECORD_JSON_COLUMNS) and "text" not in rest
+        assert all(v not in ("", None, [], {}) for v in rest.values())
+        assert rest["source"]["kind"] and not {"url", "sha256"} & set(rest["source"])
     # the data is all there, and the summary answers
     assert sorted(db.execute("SELECT agency, year, new_requests FROM report_summary").fetchall()) == [
         ("阿拉善盟行政公署", 2019, 9), ("阿拉山口市", 2018, None)]
