@@ -15,6 +15,7 @@ import signal
 import socket
 import subprocess
 import time
+from contextlib import contextmanager
 from urllib.parse import urlsplit
 
 import pytest
@@ -150,7 +151,9 @@ def test_two_workers_one_killed_one_loader_equal_a_one_process_crawl(redis_url, 
         portal.stop()
 
 
-def test_the_duplicate_filter_lives_one_run(redis_url, tmp_path):
+@contextmanager
+def enqueued_run(redis_url: str, tmp_path):
+    """A size-1 demo portal, an empty Redis and a run of its sites enqueued: (portal, server)."""
     portal = DemoPortal(size=1).start()
     try:
         sites_csv = tmp_path / "sites.csv"
@@ -158,6 +161,14 @@ def test_the_duplicate_filter_lives_one_run(redis_url, tmp_path):
         server = connect(redis_url)
         server.flushdb()
         assert nianbao("enqueue", "--redis", redis_url, "--sites-file", str(sites_csv)).returncode == 0
+        yield portal, server
+    finally:
+        portal.stop()
+
+
+def test_the_duplicate_filter_lives_one_run(redis_url, tmp_path):
+    with enqueued_run(redis_url, tmp_path) as (portal, server):
+        sites_csv = tmp_path / "sites.csv"
         first = server.get("nianbao:run").decode()
         assert 0 < server.ttl(keys(first)["seen"]) <= RUN_TTL
         assert server.scard(keys(first)["seen"]) == len(portal.sites())
@@ -170,8 +181,6 @@ def test_the_duplicate_filter_lives_one_run(redis_url, tmp_path):
         assert second != first
         assert not list(server.scan_iter(match=f"nianbao:{first}:*"))   # the previous run's queue and filter
         assert server.llen(keys(second)["requests"]) == len(portal.sites())
-    finally:
-        portal.stop()
 
 
 def test_host_concurrency_and_delay_are_shared_by_all_workers(redis_url):
@@ -194,13 +203,7 @@ def test_host_concurrency_and_delay_are_shared_by_all_workers(redis_url):
 def test_a_run_loaded_in_two_sessions_is_recorded_as_one_run(redis_url, tmp_path):
     """A loader stopped half-way and started again goes on counting in the same crawl_runs row: crawl health never
     compares half a run with the run before (which would flag every site as having lost half its reports)."""
-    portal = DemoPortal(size=1).start()
-    try:
-        sites_csv = tmp_path / "sites.csv"
-        write_sites_csv(portal.sites(), str(sites_csv))
-        server = connect(redis_url)
-        server.flushdb()
-        assert nianbao("enqueue", "--redis", redis_url, "--sites-file", str(sites_csv)).returncode == 0
+    with enqueued_run(redis_url, tmp_path) as (_portal, server):
         worker = nianbao("crawl", "--redis", redis_url, "--db", str(tmp_path / "w.db"), "--no-throttle")
         assert worker.returncode == 0, worker.stderr[-3000:]
         items = server.lrange(ITEMS, 0, -1)   # newest first: the loader takes from the right
@@ -225,5 +228,3 @@ def test_a_run_loaded_in_two_sessions_is_recorded_as_one_run(redis_url, tmp_path
         run = "SELECT count(*), max(pages_fetched), max(reports_new), max(redis_run) FROM crawl_runs"
         assert q(tmp_path / "twice.db", run) == q(tmp_path / "once.db", run)
         assert q(tmp_path / "twice.db", run)[0][0] == 1
-    finally:
-        portal.stop()
