@@ -23,6 +23,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -43,21 +44,47 @@ def machine_busy() -> tuple[float, float]:
     return sum(ticks) - idle, sum(ticks)
 
 
+def process_cpu(pid: int) -> float | None:
+    """CPU seconds (user + system) a live process has used so far, its children not included (/proc/PID/stat)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def watch_cpu(pid: int, seen: list[float], done: threading.Event) -> None:
+    """The crawl process's own CPU, sampled every 50 ms until it ends (the last sample is within 50 ms of it):
+    its extraction worker's is the rest of what wait4 reports."""
+    while not done.is_set():
+        cpu = process_cpu(pid)
+        if cpu is not None:
+            seen[0] = max(seen[0], cpu)
+        done.wait(0.05)
+
+
 def run_crawl(sites_csv: str, db: str, *extra: str, profile: str | None = None) -> tuple:
     """(seconds, peak RSS in MB of the crawl process, CPU seconds of it and its children, its summary line,
-    CPU seconds of the portal (this process serves it), the machine's cores busy meanwhile)."""
+    CPU seconds of the portal (this process serves it), the machine's cores busy meanwhile, CPU seconds of the
+    crawl process alone)."""
     cmd = [NIANBAO, "crawl", "--sites-file", sites_csv, "--db", db, "--no-throttle", *extra]
     if profile:
         cmd = [sys.executable, "-m", "cProfile", "-o", profile, *cmd]
     t0, portal0, (busy0, total0) = time.perf_counter(), time.process_time(), machine_busy()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    own, done = [0.0], threading.Event()
+    watcher = threading.Thread(target=watch_cpu, args=(proc.pid, own, done), daemon=True)
+    watcher.start()
     _, status, usage = os.wait4(proc.pid, 0)
+    done.set()
+    watcher.join()
     elapsed = time.perf_counter() - t0
     busy1, total1 = machine_busy()
     cores_busy = (os.cpu_count() or 1) * (busy1 - busy0) / max(total1 - total0, 1)
     out = proc.stdout.read().strip()
     return (elapsed, usage.ru_maxrss // 1024, usage.ru_utime + usage.ru_stime, out,
-            time.process_time() - portal0, cores_busy)
+            time.process_time() - portal0, cores_busy, own[0])
 
 
 def show_profile(path: str) -> None:
@@ -89,26 +116,28 @@ def main() -> int:
                 return 0
             for run in range(args.runs):
                 portal.reset_log()
-                t_off, rss_off, cpu_off, _, portal_off, busy_off = run_crawl(
+                t_off, rss_off, cpu_off, _, portal_off, busy_off, own_off = run_crawl(
                     sites, str(Path(tmp) / f"off{run}.db"), "--set", "ITEM_PIPELINES={}")
                 pages_off = len(portal.requests)
                 portal.reset_log()
-                t_on, rss_on, cpu_on, summary, portal_on, busy_on = run_crawl(sites, str(Path(tmp) / f"on{run}.db"))
+                t_on, rss_on, cpu_on, summary, portal_on, busy_on, own_on = run_crawl(
+                    sites, str(Path(tmp) / f"on{run}.db"))
                 pages_on = len(portal.requests)
                 size_mb = (Path(tmp) / f"on{run}.db").stat().st_size / 1e6
-                rows.append((run, "pipelines off (fetch only)", pages_off, t_off, rss_off, cpu_off, portal_off,
-                             busy_off, os.getloadavg()[0]))
-                rows.append((run, "pipelines on (store)", pages_on, t_on, rss_on, cpu_on, portal_on, busy_on,
-                             os.getloadavg()[0]))
+                rows.append((run, "pipelines off (fetch only)", pages_off, t_off, rss_off, cpu_off, own_off,
+                             portal_off, busy_off, os.getloadavg()[0]))
+                rows.append((run, "pipelines on (store)", pages_on, t_on, rss_on, cpu_on, own_on, portal_on,
+                             busy_on, os.getloadavg()[0]))
                 ratios.append((pages_on / t_on) / (pages_off / t_off))
     finally:
         portal.stop()
     print(f"demo portal size {args.size}: {reports} report pages in the manifest; "
           f"load average {os.getloadavg()[0]:.1f} at the end")
     print(f"{'run':<4}{'crawl':<27}{'pages':>7}{'seconds':>9}{'pages/s':>9}{'peak RSS MB':>13}{'CPU ms/page':>13}"
-          f"{'portal ms/page':>16}{'machine cores busy':>20}{'load':>6}")
-    for run, name, pages, t, rss, cpu, portal_cpu, busy, load in rows:
+          f"{'of it crawl proc.':>19}{'worker':>8}{'portal ms/page':>16}{'machine cores busy':>20}{'load':>6}")
+    for run, name, pages, t, rss, cpu, own, portal_cpu, busy, load in rows:
         print(f"{run + 1:<4}{name:<27}{pages:>7}{t:>9.1f}{pages / t:>9.1f}{rss:>13}{1000 * cpu / pages:>13.1f}"
+              f"{1000 * own / pages:>19.1f}{1000 * (cpu - own) / pages:>8.1f}"
               f"{1000 * portal_cpu / pages:>16.1f}{busy:>20.2f}{load:>6.1f}")
     print("throughput with pipelines ÷ without: " + ", ".join(f"{r:.2f}" for r in ratios)
           + (f" (median {statistics.median(ratios):.2f})" if len(ratios) > 1 else "")

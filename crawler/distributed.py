@@ -31,7 +31,7 @@ list and an `RFPDupeFilter` set). What this module adds, and why:
 
 The network policy (crawler/netpolicy.py), robots.txt, the anti-bot and redirect guards and the per-page
 limits are the same middlewares and settings as the one-process crawl. The per-site request caps
-(crawler/registry.py SITE_LIMITS) are counted per worker.
+(crawler/registry.py SITE_LIMITS) count every worker's requests, in Redis, the start requests included.
 
 Redis holds pickled requests (scrapy-redis's format) and pickled items: it must be reachable only by the
 crawl's own machines (bind to a private address, `requirepass`).
@@ -549,6 +549,19 @@ def enqueue(redis_url: str, sites: list[dict], hosts: frozenset[str], validators
     for request in requests:
         seen.request_seen(request)
         queue.push(request)
+    # the start requests count towards each site's caps, as in one process (WorkerSpider.allow counts the rest);
+    # the clock of max_site_seconds starts with the first request a worker makes, not here
+    for site in state.sites:
+        name, made = site["agency"], spider.made[site["agency"]]
+        if made["requests"]:
+            counters = site_key(run, "made", name)
+            pipe.hincrby(counters, "requests", made["requests"])
+            pipe.hincrby(counters, "listing", made["listing"])
+            pipe.expire(counters, RUN_TTL)
+        if site.get("column_url") and site["column_url"] in spider.asked:
+            pipe.sadd(site_key(run, "asked", name), repr(site["column_url"]))
+            pipe.expire(site_key(run, "asked", name), RUN_TTL)
+    pipe.execute()
     server.expire(k["seen"], RUN_TTL)
     server.expire(k["requests"], RUN_TTL)
     server.set(CURRENT_RUN, run)

@@ -41,6 +41,21 @@ def crawl_over(server) -> bool:
     return not (state["queued"] or state["inflight"] or state["workers"])
 
 
+# crawl_run_sites' columns ← the per-site counters of a run being stored (crawler/extensions.py CrawlRunRecorder)
+COUNTED = {"pages_fetched": "fetched", "listing_pages": "listing", "new": "new", "changed": "changed",
+           "unchanged": "unchanged", "linked": "linked", "not_modified": "not_modified", "blocked": "blocked",
+           "off_domain": "off_domain", "robots": "robots", "not_a_report": "not_a_report"}
+
+
+def counted_so_far(conn, run_id: int) -> defaultdict:
+    """The per-site counters an earlier load session of this run recorded (none for a new run)."""
+    counts: defaultdict = defaultdict(Counter)
+    cols = ", ".join(f"[{c}]" for c in COUNTED)
+    for site, *values in conn.execute(f"SELECT site, {cols} FROM crawl_run_sites WHERE run_id = ?", [run_id]):
+        counts[site].update({name: v for name, v in zip(COUNTED.values(), values) if v})
+    return counts
+
+
 class Loader:
     def __init__(self, server, db, say=None):
         self.server, self.db, self.say = server, db, say or (lambda msg: None)
@@ -51,14 +66,21 @@ class Loader:
         self.rows = RowBuffer()
 
     def run_row(self, run: str) -> SimpleNamespace:
-        """One crawl_runs row per Redis run and load (what `nianbao crawl` records for a one-process run)."""
+        """One crawl_runs row per Redis run (what `nianbao crawl` records for a one-process run). A run loaded in
+        several sessions (a loader stopped and started again, `load --no-follow` while the crawl goes on) goes
+        on counting in its row: crawl health compares whole runs, never a part of one with the run before."""
         if run not in self.runs:
             shared = json.loads(self.server.get(keys(run)["sites"]) or b"{}")
             sites = shared.get("sites") or []
-            cur = self.db.conn.execute(  # in the open transaction (sqlite-utils' insert would commit)
-                "INSERT INTO crawl_runs (started_at, sites) VALUES (?, ?)",
-                [now(), json.dumps([s["agency"] for s in sites], ensure_ascii=False)])
-            self.runs[run] = SimpleNamespace(sites=sites, counts=defaultdict(Counter), id=cur.lastrowid, pages=set())
+            conn = self.db.conn
+            row = conn.execute("SELECT id FROM crawl_runs WHERE redis_run = ?", [run]).fetchone()
+            if row is None:
+                row = conn.execute(  # in the open transaction (sqlite-utils' insert would commit)
+                    "INSERT INTO crawl_runs (started_at, sites, redis_run) VALUES (?, ?, ?) RETURNING id",
+                    [now(), json.dumps([s["agency"] for s in sites], ensure_ascii=False), run]).fetchone()
+            self.runs[run] = SimpleNamespace(sites=sites, counts=counted_so_far(conn, row[0]), id=row[0],
+                                             pages={p for (p,) in conn.execute(
+                                                 "SELECT id FROM pages WHERE crawl_run_id = ?", [row[0]])})
         return self.runs[run]
 
     def store(self, item: dict) -> str:

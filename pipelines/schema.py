@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -86,6 +87,8 @@ def tables_of_2026_11(db: sqlite_utils.Database) -> None:
                                   "reports_found": int, "new": int, "changed": int, "unchanged": int, "linked": int,
                                   "not_modified": int, "blocked": int, "errors": int, "off_domain": int, "robots": int,
                                   "not_a_report": int, "removed": int}, pk=("run_id", "site"), if_not_exists=True)
+    if "redis_run" not in db["crawl_runs"].columns_dict:  # the distributed run a load wrote this row for
+        db["crawl_runs"].add_column("redis_run", str)
     if "removed" not in db["crawl_run_sites"].columns_dict:
         db["crawl_run_sites"].add_column("removed", int)
     db["reports"].create({
@@ -430,13 +433,17 @@ def refresh_summary(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO report_summary SELECT * FROM report_summary_live")
 
 
-def open_db(path: str) -> sqlite_utils.Database:
+def open_db(path: str, threads: bool = False) -> sqlite_utils.Database:
     """The database at this version. The journal mode is left as it is: only a writer holding the lock
-    (pipelines/lock.py) switches it, in bulk_writes — never under another connection."""
-    db = sqlite_utils.Database(path)
+    (pipelines/lock.py) switches it, in bulk_writes — never under another connection. `threads`: the connection
+    may be used from other threads than this one (the crawl's store thread; SQLite serialises the calls)."""
+    def connect() -> sqlite_utils.Database:
+        return sqlite_utils.Database(sqlite3.connect(path, check_same_thread=not threads))
+
+    db = connect()
     if ensure_schema(db):
         # reopen: sqlite-utils' add_foreign_keys rewrites the schema in a way that leaves this connection
         # unable to checkpoint a WAL ("database table is locked") until it is reopened
         db.conn.close()
-        db = sqlite_utils.Database(path)
+        db = connect()
     return db

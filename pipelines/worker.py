@@ -29,9 +29,11 @@ SAME_HOSTS = "same registry_hosts as the previous page"
 
 
 def parse_in_worker(data: bytes, kwargs: dict) -> Record:
+    """The record, with the store's search-index share worked out here, off the writer's core."""
     from pipelines.ingest import parse
+    from pipelines.writers import prepare_for_store
 
-    return parse(data, **kwargs)
+    return prepare_for_store(parse(data, **kwargs))
 
 
 # ── the child ───────────────────────────────────────────────────────────────────────────────────

@@ -263,6 +263,30 @@ def figures_hash(record: dict) -> str:
     return hashlib.sha256(json.dumps(keep, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:20]
 
 
+PREPARED = "_prepared_for_store"
+
+
+def prepare_for_store(record: dict) -> dict:
+    """Work out the search index's share of a report — its text in simplified characters and the bigrams of its
+    title and text — where the record is made (an extraction worker, on another core), so that the one process
+    that writes the database spends its time writing. Kept with the very text and title objects they were made
+    from: `_search_entry` uses them only while the record still holds those same objects (pickling keeps the
+    sharing), and works them out again otherwise."""
+    if record.get("outcome", "ok") == "ok" and record.get("agency") and record.get("year") is not None:
+        text, title = record.get("text"), record.get("title")
+        simplified = to_simplified(text or "")
+        record[PREPARED] = {"text": text, "title": title, "simplified": simplified,
+                            "title_search": bigrams(title or ""), "text_search": simplified_bigrams(simplified)}
+    return record
+
+
+def _search_entry(record: dict, prepared: dict | None) -> dict:
+    """prepare_for_store's values if they were made from the record as it is now, else worked out now."""
+    if prepared is None or prepared["text"] is not record.get("text") or prepared["title"] is not record.get("title"):
+        prepared = prepare_for_store(record).pop(PREPARED)
+    return prepared
+
+
 def _cells_parsed(record: dict) -> int:
     return sum(1 for t in ("active", "applications", "review_litigation") for v in record[t].values() if v is not None)
 
@@ -312,6 +336,7 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
     new / changed / unchanged / linked / not_a_report. With `rows` (a batch, see store_batch) the
     write-only rows are left in it for the batch to write; without, they are written here."""
     seen_at = seen_at or now()
+    prepared = record.pop(PREPARED, None)  # not part of the record (nor of its stored JSON)
     outcome = record.get("outcome", "ok")
     parsed = ParseOutcome.of(outcome)
     detail = record.get("detail") or ""
@@ -358,7 +383,7 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
         if existing:
             conn.execute("UPDATE reports SET is_current = 0 WHERE report_key = ?", [key])
         page_rows = RowBuffer() if rows is None else rows
-        _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id, seen_at, page_rows)
+        _insert_revision(db, record, prepared, rid, key, aid, revision, rhash, fhash, page_id, seen_at, page_rows)
         if rows is None:
             page_rows.flush(conn)
     _write(db, "report_sources", {"report_key": key, "page_source": source, "report_id": rid, "record_hash": rhash,
@@ -400,12 +425,14 @@ def _wide_sql(table: str, cols: tuple) -> str:
     return sql
 
 
-def _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id, seen_at, rows: RowBuffer) -> None:
+def _insert_revision(db, record, prepared, rid, key, aid, revision, rhash, fhash, page_id, seen_at,
+                     rows: RowBuffer) -> None:
     """The revision's `reports` row now (later pages read it); its cells, checks, wide rows and search entry
     into `rows`, written by the caller (at once, or with the rest of a batch)."""
     src = record.get("source") or {}
     text = record.get("text") or ""
-    simplified = to_simplified(text)
+    search = _search_entry(record, prepared)
+    simplified = search["simplified"]
     source_url = src.get("url") or src.get("path")
     page_sha256 = db.conn.execute("SELECT sha256 FROM pages WHERE id = ?", [page_id]).fetchone()
     report = (
@@ -454,7 +481,7 @@ def _insert_revision(db, record, rid, key, aid, revision, rhash, fhash, page_id,
     for table, row in wide.items():
         rows.add(_wide_sql(WIDE[table], tuple(row)), tuple(row.values()))
     rows.add_all(CHECKS_SQL, [(rid, c["rule"], c["key"], int(c["ok"]), c["detail"]) for c in record.get("checks") or []])
-    rows.add(FTS_INSERT_SQL, (rowid, bigrams(record.get("title") or ""), simplified_bigrams(simplified)))
+    rows.add(FTS_INSERT_SQL, (rowid, search["title_search"], search["text_search"]))
 
 
 def _keep_decoded_copy(db, record, page_id) -> None:

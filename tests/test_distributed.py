@@ -21,7 +21,7 @@ import pytest
 from conftest import q, shared
 from test_crawl_e2e import NIANBAO, content, crawl
 
-from crawler.distributed import ITEMS, ITEMS_LOADING, RUN_TTL, HostSlots, connect, inflight_key, keys
+from crawler.distributed import ITEMS, ITEMS_LOADING, RUN_TTL, HostSlots, connect, inflight_key, keys, site_key
 from crawler.run import write_sites_csv
 from demo.portal import DemoPortal
 
@@ -161,6 +161,10 @@ def test_the_duplicate_filter_lives_one_run(redis_url, tmp_path):
         first = server.get("nianbao:run").decode()
         assert 0 < server.ttl(keys(first)["seen"]) <= RUN_TTL
         assert server.scard(keys(first)["seen"]) == len(portal.sites())
+        # each site's start request counts towards its caps, as in a one-process crawl (no clock started yet)
+        for site in portal.sites():
+            made = server.hgetall(site_key(first, "made", site["agency"]))
+            assert made == {b"requests": b"1", b"listing": b"1"}, site["agency"]
         assert nianbao("enqueue", "--redis", redis_url, "--sites-file", str(sites_csv)).returncode == 0
         second = server.get("nianbao:run").decode()
         assert second != first
@@ -185,3 +189,41 @@ def test_host_concurrency_and_delay_are_shared_by_all_workers(redis_url):
     assert 0 < wait <= 60_000
     spaced.release("gov.example:80", "worker-a")
     assert spaced.try_acquire("gov.example:80", "worker-b") > 0        # releasing does not cut the delay short
+
+
+def test_a_run_loaded_in_two_sessions_is_recorded_as_one_run(redis_url, tmp_path):
+    """A loader stopped half-way and started again goes on counting in the same crawl_runs row: crawl health never
+    compares half a run with the run before (which would flag every site as having lost half its reports)."""
+    portal = DemoPortal(size=1).start()
+    try:
+        sites_csv = tmp_path / "sites.csv"
+        write_sites_csv(portal.sites(), str(sites_csv))
+        server = connect(redis_url)
+        server.flushdb()
+        assert nianbao("enqueue", "--redis", redis_url, "--sites-file", str(sites_csv)).returncode == 0
+        worker = nianbao("crawl", "--redis", redis_url, "--db", str(tmp_path / "w.db"), "--no-throttle")
+        assert worker.returncode == 0, worker.stderr[-3000:]
+        items = server.lrange(ITEMS, 0, -1)   # newest first: the loader takes from the right
+        assert len(items) > 20
+
+        def load_items(db, batch):
+            server.delete(ITEMS)
+            server.rpush(ITEMS, *batch)
+            loaded = nianbao("load", "--redis", redis_url, "--db", str(db), "--quiet")
+            assert loaded.returncode == 0, loaded.stderr[-3000:]
+
+        load_items(tmp_path / "once.db", items)
+        half = len(items) // 2
+        load_items(tmp_path / "twice.db", items[half:])   # the older half first, as a stopped loader leaves it
+        (runs,), = q(tmp_path / "twice.db", "SELECT count(*) FROM crawl_runs")
+        assert runs == 1
+        load_items(tmp_path / "twice.db", items[:half])
+        per_site = ("SELECT site, pages_fetched, listing_pages, reports_found, new, changed, unchanged, linked, "
+                    "blocked, errors, off_domain, robots, not_a_report FROM crawl_run_sites ORDER BY site")
+        once, twice = q(tmp_path / "once.db", per_site), q(tmp_path / "twice.db", per_site)
+        assert twice == once and sum(r[3] for r in once) >= 10
+        run = "SELECT count(*), max(pages_fetched), max(reports_new), max(redis_run) FROM crawl_runs"
+        assert q(tmp_path / "twice.db", run) == q(tmp_path / "once.db", run)
+        assert q(tmp_path / "twice.db", run)[0][0] == 1
+    finally:
+        portal.stop()

@@ -4,6 +4,7 @@ executemany per statement) writes exactly the rows the one-page path writes — 
 from __future__ import annotations
 
 import copy
+import pickle
 import sqlite3
 
 import pytest
@@ -13,7 +14,7 @@ from pipelines import ingest
 from pipelines.models import FetchedResponse
 from pipelines.schema import open_db
 from pipelines.search import bigrams
-from pipelines.writers import load_registry, store_batch
+from pipelines.writers import PREPARED, load_registry, prepare_for_store, store_batch
 
 SEEN = "2026-03-01T08:00:00+00:00"
 # the segments of the contentless search index depend on when it was flushed; its answers are compared instead
@@ -144,3 +145,36 @@ def test_a_whole_reparse_rebuilds_every_index_it_deferred(tmp_path):
     assert ingest.reparse(db) == {"unchanged": 5}
     assert indexes() == before
     assert db.conn.execute("SELECT * FROM cells ORDER BY report_id, table_name, key").fetchall() == cells
+
+
+def test_search_entries_worked_out_in_the_extraction_worker_store_the_same(tmp_path, items):
+    """The worker sends each record with its search-index share worked out (prepare_for_store); through a pickle,
+    as from the worker, the store writes exactly what it writes working them out itself."""
+    prepared = []
+    for url, data, ctype, record in items:
+        sent = pickle.loads(pickle.dumps(prepare_for_store(copy.deepcopy(record)), protocol=5))
+        if record.get("outcome") == "ok" and record.get("agency"):
+            assert sent[PREPARED]["text"] is sent["text"]  # the pickle kept the sharing the check relies on
+        prepared.append((url, data, ctype, sent))
+    assert sum(PREPARED in it[3] for it in prepared) >= 10
+    plain, statuses = build(tmp_path / "plain.db", items, batched=True)
+    fast, statuses_fast = build(tmp_path / "fast.db", prepared, batched=True)
+    assert statuses == statuses_fast
+    a, b = table_rows(plain), table_rows(fast)
+    assert a == b
+    assert not any(PREPARED in (r[0] or "") for r in fast.execute("SELECT record_json FROM reports"))
+    sql = "SELECT rowid FROM reports_fts WHERE reports_fts MATCH ? ORDER BY rowid"
+    for text, title in plain.execute("SELECT text, title FROM reports"):
+        for query in {*bigrams(text).split()[::97], *bigrams(title or "").split()[:3]}:
+            assert plain.execute(sql, [f'"{query}"']).fetchall() == fast.execute(sql, [f'"{query}"']).fetchall()
+
+
+def test_a_record_changed_after_its_search_entry_was_worked_out_is_indexed_as_it_is(tmp_path, items):
+    url, data, ctype, record = next(it for it in items if it[3].get("outcome") == "ok" and it[3].get("agency"))
+    sent = prepare_for_store(copy.deepcopy(record))
+    sent["text"] = sent["text"] + "\n本年度鹦鹉螺号专项行动"   # a new text object: the worked-out entry is stale
+    con, statuses = build(tmp_path / "changed.db", [(url, data, ctype, sent)], batched=True)
+    assert statuses == ["new"]
+    sql = "SELECT count(*) FROM reports_fts WHERE reports_fts MATCH ?"
+    assert con.execute(sql, ['"' + bigrams("鹦鹉螺号") + '"']).fetchone() == (1,)
+    assert con.execute("SELECT text FROM reports").fetchone()[0].endswith("鹦鹉螺号专项行动")
