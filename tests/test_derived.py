@@ -169,3 +169,29 @@ def test_cli_export_figures(corpus, tmp_path):
     con = sqlite3.connect(out)
     assert con.execute("SELECT count(*) FROM reports").fetchone()[0] > 10
     con.close()
+
+
+def test_the_end_of_a_write_session_says_what_it_spends(tmp_path, caplog):
+    db = open_db(str(tmp_path / "s.db"))
+    caplog.set_level("INFO", logger="pipelines.writers")
+    with bulk_writes(db, load=True):
+        ingest_bytes(db, shared("seeds", "001_5ead8cc1c8ee6d6d.txt").read_bytes(), source="001.txt")
+    phases = db._nianbao_session_phases
+    assert list(phases.seconds) == ["archive closed", "deferred indexes built", "derived tables synced",
+                                    "WAL checkpointed", "journal back to DELETE", "inspect file written"]
+    assert {"report_summary", "year_pairs", "missing_years"} <= set(phases.detail)  # a load rebuilds them
+    assert any(r.getMessage().startswith("end of write session: archive closed") for r in caplog.records)
+
+
+def test_year_pairs_finds_the_previous_year_by_agency_without_statistics(corpus):
+    """A new database has no sqlite_stat1: the previous year's report must still be looked up by (agency_id,
+    year), not among every published report of that year (quadratic: 479 s at 50,000 reports)."""
+    from pipelines.derived import PAIRS_SQL
+
+    con = sqlite3.connect(corpus)
+    con.execute("DROP TABLE IF EXISTS sqlite_stat1")
+    con.commit()
+    con.close()
+    con = sqlite3.connect(corpus)
+    plan = [r[3] for r in con.execute("EXPLAIN QUERY PLAN INSERT INTO year_pairs " + PAIRS_SQL)]
+    assert any(p.startswith("SEARCH prev USING INDEX idx_reports_agency_id_year") for p in plan), plan
