@@ -87,8 +87,6 @@ def tables_of_2026_11(db: sqlite_utils.Database) -> None:
                                   "reports_found": int, "new": int, "changed": int, "unchanged": int, "linked": int,
                                   "not_modified": int, "blocked": int, "errors": int, "off_domain": int, "robots": int,
                                   "not_a_report": int, "removed": int}, pk=("run_id", "site"), if_not_exists=True)
-    if "redis_run" not in db["crawl_runs"].columns_dict:  # the distributed run a load wrote this row for
-        db["crawl_runs"].add_column("redis_run", str)
     if "removed" not in db["crawl_run_sites"].columns_dict:
         db["crawl_run_sites"].add_column("removed", int)
     db["reports"].create({
@@ -257,6 +255,14 @@ def record_json_rest(db: sqlite_utils.Database) -> None:
                "AND json_extract(record_json, '$.source.url') = source_url")
     db.execute("UPDATE reports SET record_json = json_remove(record_json, '$.source.sha256') WHERE json_valid(record_json) "
                "AND json_extract(record_json, '$.source.sha256') = (SELECT p.sha256 FROM pages p WHERE p.id = reports.page_id)")
+
+
+@MIGRATIONS(name="0010_crawl_runs_redis_run")
+def crawl_runs_redis_run(db: sqlite_utils.Database) -> None:
+    """`crawl_runs.redis_run`: the distributed run a `nianbao load` wrote the row for, so that a run loaded in
+    several sessions stays one row (pipelines/load.py)."""
+    if "redis_run" not in db["crawl_runs"].columns_dict:
+        db.execute("ALTER TABLE crawl_runs ADD COLUMN redis_run TEXT")
 
 
 # ── derived objects: rebuilt when their definitions change, not on every open ──────────────────────
