@@ -272,7 +272,7 @@ def cmd_crawl(args) -> int:
     from pipelines.schema import open_db
 
     with writer_lock(args.db, wait=not args.no_wait):
-        db = open_db(args.db, threads=True)  # once for the whole crawl (crawler/state.py holds it)
+        db = open_db(args.db)  # once for the whole crawl (crawler/state.py holds it)
         run_id = crawl(db, sites, jobdir=args.jobdir, overrides=overrides, hosts=hosts)
     from pipelines.console import format_crawl_run
 

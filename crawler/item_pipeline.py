@@ -4,7 +4,6 @@ the same archive → parse → store as `nianbao ingest` and `nianbao reparse`."
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -21,19 +20,13 @@ class StorePipeline:
     The raw bytes are archived first, here in the crawl process; parsing (the CPU-heavy part: a PDF takes
     ~0.3 s) runs in a worker process under a time and a memory limit (pipelines/worker.py) so the downloads
     go on meanwhile; the record comes back and is stored here, one page per savepoint, committed in batches.
-    `NIANBAO_EXTRACT_WORKERS = 0` parses inline (no limits).
-
-    Archiving and storing run in one store thread, in the order the pages came: SQLite, zlib and sha256 let go
-    of the GIL while they work, so their share runs on a core beside the reactor's (the crawl process, not the
-    worker, bounds a crawl's pages per second). A connection opened for one thread only (`open_db` without
-    `threads`) is written on the reactor thread instead."""
+    `NIANBAO_EXTRACT_WORKERS = 0` parses inline (no limits)."""
 
     def __init__(self, crawler, workers: int = 1):
         self.crawler = crawler
         self.workers = workers
         self.parser: Parser | None = None
         self.threads: ThreadPoolExecutor | None = None
-        self.store_thread: ThreadPoolExecutor | None = None
         self.uncommitted = 0
         self.last_commit = 0.0
 
@@ -55,12 +48,6 @@ class StorePipeline:
         self.parser = Parser(self.workers, **self._limits())
         # one waiting thread per worker: a page waits for its worker off the reactor thread
         self.threads = ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="nianbao-parse")
-        self.store_thread = ThreadPoolExecutor(1, thread_name_prefix="nianbao-store")
-        try:
-            self.store_thread.submit(self.db.conn.execute, "SELECT 1").result()
-        except sqlite3.ProgrammingError:  # a connection bound to this thread
-            self.store_thread.shutdown()
-            self.store_thread = None
 
     def _limits(self) -> dict:
         s = self.crawler.settings
@@ -72,9 +59,8 @@ class StorePipeline:
         return out if self.workers > 0 else {}
 
     def close_spider(self):
-        for pool in (self.threads, self.store_thread):
-            if pool is not None:
-                pool.shutdown(wait=True)
+        if self.threads is not None:
+            self.threads.shutdown(wait=True)
         if self.parser is not None:
             self.parser.close()
         self._writes.__exit__(None, None, None)
@@ -83,13 +69,18 @@ class StorePipeline:
         counts = self.crawl_state.counts[fetched.site]
         counts["fetched"] += 1 if fetched.status else 0
         if not fetched.parseable:
-            await self._in_store_thread(self._archive_only, fetched)
+            with self.page():
+                archive(self.db, fetched)
+                if fetched.fetch_outcome == FetchOutcome.NOT_MODIFIED:
+                    seen_unchanged(self.db, fetched)
             counts["listing" if fetched.fetch_outcome == FetchOutcome.OK else str(fetched.fetch_outcome)] += 1
             return fetched
-        page_id = await self._in_store_thread(self._archive, fetched)  # archive before anything parses the bytes
+        with self.page():  # archive before anything parses the bytes
+            page_id = archive(self.db, fetched)
         record = await self._parse(fetched)
         attribute(record, fetched.url, self.crawl_state.sites)   # a copy: of which crawled site?
-        report_id, status = await self._in_store_thread(self._store, record, page_id, fetched)
+        with self.page():
+            report_id, status = store(self.db, record, page_id, fetched.url, fetched.fetched_at)
         counts[status] += 1
         if report_id:
             counts["reports"] += 1
@@ -97,25 +88,6 @@ class StorePipeline:
                 # a later request for the same URL in this run (a resumed queue) is conditional too
                 self.crawl_state.validators[fetched.url] = (fetched.etag, fetched.last_modified)
         return fetched
-
-    async def _in_store_thread(self, write, *args):
-        if self.store_thread is None:
-            return write(*args)
-        return await asyncio.get_running_loop().run_in_executor(self.store_thread, write, *args)
-
-    def _archive_only(self, fetched: FetchedResponse) -> None:
-        with self.page():
-            archive(self.db, fetched)
-            if fetched.fetch_outcome == FetchOutcome.NOT_MODIFIED:
-                seen_unchanged(self.db, fetched)
-
-    def _archive(self, fetched: FetchedResponse) -> str:
-        with self.page():
-            return archive(self.db, fetched)
-
-    def _store(self, record: dict, page_id: str, fetched: FetchedResponse) -> tuple[str | None, str]:
-        with self.page():
-            return store(self.db, record, page_id, fetched.url, fetched.fetched_at)
 
     @contextmanager
     def page(self):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -439,17 +438,13 @@ def refresh_summary(db: sqlite_utils.Database) -> None:
     db.execute("INSERT INTO report_summary SELECT * FROM report_summary_live")
 
 
-def open_db(path: str, threads: bool = False) -> sqlite_utils.Database:
+def open_db(path: str) -> sqlite_utils.Database:
     """The database at this version. The journal mode is left as it is: only a writer holding the lock
-    (pipelines/lock.py) switches it, in bulk_writes — never under another connection. `threads`: the connection
-    may be used from other threads than this one (the crawl's store thread; SQLite serialises the calls)."""
-    def connect() -> sqlite_utils.Database:
-        return sqlite_utils.Database(sqlite3.connect(path, check_same_thread=not threads))
-
-    db = connect()
+    (pipelines/lock.py) switches it, in bulk_writes — never under another connection."""
+    db = sqlite_utils.Database(path)
     if ensure_schema(db):
         # reopen: sqlite-utils' add_foreign_keys rewrites the schema in a way that leaves this connection
         # unable to checkpoint a WAL ("database table is locked") until it is reopened
         db.conn.close()
-        db = connect()
+        db = sqlite_utils.Database(path)
     return db
