@@ -15,6 +15,12 @@ from pipelines.writers import now
 
 OUTCOME_COLUMNS = ("new", "changed", "unchanged", "linked", "not_modified", "blocked", "error", "off_domain",
                    "robots", "not_a_report")
+# crawl_run_sites' columns counted while a run's pages are stored (column ← counter); the others are worked out
+# at its end, from its pages (reports found, errors) or by the end itself (removed). pipelines/load.py reads
+# them back to go on counting a run loaded in several sessions.
+SITE_COUNTERS = {"pages_fetched": "fetched", "listing_pages": "listing", "new": "new", "changed": "changed",
+                 "unchanged": "unchanged", "linked": "linked", "not_modified": "not_modified", "blocked": "blocked",
+                 "off_domain": "off_domain", "robots": "robots", "not_a_report": "not_a_report"}
 
 
 class CrawlRunRecorder:
@@ -49,14 +55,11 @@ class CrawlRunRecorder:
             for site in [s["agency"] for s in spider.sites]:
                 c = stats.get(site, {})
                 row = {
-                    "run_id": self.run_id, "site": site, "pages_fetched": c.get("fetched", 0),
-                    "listing_pages": c.get("listing", 0), "reports_found": found[site],
-                    "new": c.get("new", 0), "changed": c.get("changed", 0), "unchanged": c.get("unchanged", 0),
-                    "linked": c.get("linked", 0), "not_modified": c.get("not_modified", 0),
-                    "blocked": c.get("blocked", 0), "fetch_errors": failed[site]["fetch"],
+                    "run_id": self.run_id, "site": site,
+                    **{column: c.get(counter, 0) for column, counter in SITE_COUNTERS.items()},
+                    "reports_found": found[site], "fetch_errors": failed[site]["fetch"],
                     "parse_errors": failed[site]["parse"], "errors": failed[site]["fetch"] + failed[site]["parse"],
-                    "off_domain": c.get("off_domain", 0), "robots": c.get("robots", 0),
-                    "not_a_report": c.get("not_a_report", 0), "removed": removed.get(site, 0),
+                    "removed": removed.get(site, 0),
                 }
                 db["crawl_run_sites"].upsert(row, pk=("run_id", "site"))
                 per_site[site] = {k: v for k, v in row.items() if k not in ("run_id", "site") and v}

@@ -22,6 +22,7 @@ from collections import Counter, defaultdict
 from types import SimpleNamespace
 
 from crawler.distributed import ITEMS, ITEMS_LOADING, current_run, keys, reclaim, run_state, site_key
+from crawler.extensions import SITE_COUNTERS
 from pipelines.derived import sync_pending
 from pipelines.ingest import archive, seen_unchanged, store
 from pipelines.models import FetchedResponse, FetchOutcome
@@ -41,18 +42,12 @@ def crawl_over(server) -> bool:
     return not (state["queued"] or state["inflight"] or state["workers"])
 
 
-# crawl_run_sites' columns ← the per-site counters of a run being stored (crawler/extensions.py CrawlRunRecorder)
-COUNTED = {"pages_fetched": "fetched", "listing_pages": "listing", "new": "new", "changed": "changed",
-           "unchanged": "unchanged", "linked": "linked", "not_modified": "not_modified", "blocked": "blocked",
-           "off_domain": "off_domain", "robots": "robots", "not_a_report": "not_a_report"}
-
-
 def counted_so_far(conn, run_id: int) -> defaultdict:
     """The per-site counters an earlier load session of this run recorded (none for a new run)."""
     counts: defaultdict = defaultdict(Counter)
-    cols = ", ".join(f"[{c}]" for c in COUNTED)
+    cols = ", ".join(f"[{c}]" for c in SITE_COUNTERS)
     for site, *values in conn.execute(f"SELECT site, {cols} FROM crawl_run_sites WHERE run_id = ?", [run_id]):
-        counts[site].update({name: v for name, v in zip(COUNTED.values(), values) if v})
+        counts[site].update({name: v for name, v in zip(SITE_COUNTERS.values(), values) if v})
     return counts
 
 
