@@ -126,6 +126,17 @@ LOAD_DEFERRED = {"cells": None, "checks": None, "report_summary": None, "failing
 
 
 @contextmanager
+def timed(into: dict | None, name: str):
+    """The seconds the block took, as into[name] (nothing kept when `into` is None)."""
+    t = time.perf_counter()
+    try:
+        yield
+    finally:
+        if into is not None:
+            into[name] = round(time.perf_counter() - t, 2)
+
+
+@contextmanager
 def indexes_deferred(conn: sqlite3.Connection, tables: dict, keep: tuple = (), timings: dict | None = None):
     """Drop the secondary indexes of these tables (None = all of a table's; else those whose first column is
     listed), and create them again, from their own SQL, on leaving: an index built once over sorted data
@@ -146,11 +157,9 @@ def indexes_deferred(conn: sqlite3.Connection, tables: dict, keep: tuple = (), t
         yield
     finally:
         for name, sql in saved:
-            t = time.perf_counter()
-            conn.execute(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
-                         if "IF NOT EXISTS" not in sql else sql)
-            if timings is not None:
-                timings[name] = round(time.perf_counter() - t, 2)
+            with timed(timings, name):
+                conn.execute(sql.replace("CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
+                             if "IF NOT EXISTS" not in sql else sql)
 
 
 def rebuild(db, timings: dict | None = None) -> None:
@@ -169,18 +178,16 @@ def _rebuild(db, timings: dict) -> None:
     conn = db.conn
 
     def step(name, *statements):
-        t = time.perf_counter()
-        for sql in statements:
-            conn.execute(*sql) if isinstance(sql, tuple) else conn.execute(sql)
-        timings[name] = round(time.perf_counter() - t, 2)
+        with timed(timings, name):
+            for sql in statements:
+                conn.execute(sql)
 
     step("report_summary", "DELETE FROM report_summary", "INSERT INTO report_summary SELECT * FROM report_summary_live")
     step("failing_checks_current", "DELETE FROM failing_checks_current",
          f"INSERT INTO failing_checks_current {FAILING_SQL} ORDER BY r.agency, r.year, c.rule, c.key")
     step("year_pairs", "DELETE FROM year_pairs", f"INSERT INTO year_pairs {PAIRS_SQL}")
-    t = time.perf_counter()
-    _rebuild_missing(conn)
-    timings["missing_years"] = round(time.perf_counter() - t, 2)
+    with timed(timings, "missing_years"):
+        _rebuild_missing(conn)
     step("outcome_mix", "DELETE FROM outcome_mix", f"INSERT INTO outcome_mix {MIX_SQL} GROUP BY s.year")
     conn.execute("DELETE FROM derived_pending")
     _remember_bounds(conn)

@@ -18,7 +18,6 @@ import hashlib
 import json
 import logging
 import re
-import time
 from array import array
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
@@ -30,7 +29,7 @@ import sqlite_utils
 from extract.normalize import normalize, to_simplified
 from pipelines.archive import archive_bytes, archived
 from pipelines.clones import store_clone
-from pipelines.derived import LOAD_DEFERRED, indexes_deferred, mark_pending, sync_pending
+from pipelines.derived import LOAD_DEFERRED, indexes_deferred, mark_pending, sync_pending, timed
 from pipelines.models import FetchOutcome, ParseOutcome, Site, page_outcome
 from pipelines.schema import GROUPS, OTHER_ROWS, TABLE_KEYS, WIDE, column, record_rest
 from pipelines.search import bigrams, simplified_bigrams
@@ -187,13 +186,8 @@ class SessionPhases:
         self.seconds: dict[str, float] = {}
         self.detail: dict[str, float] = {}  # within the phases: each derived table, each deferred index
 
-    @contextmanager
     def __call__(self, name: str):
-        t = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = round(time.perf_counter() - t, 2)
+        return timed(self.seconds, name)
 
     def __str__(self) -> str:
         return ", ".join(f"{k} {v:.2f} s" for k, v in self.seconds.items()) + f"; total {sum(self.seconds.values()):.2f} s"
@@ -266,13 +260,18 @@ def figures_hash(record: dict) -> str:
 PREPARED = "_prepared_for_store"
 
 
+def _is_report(record: dict) -> bool:
+    """A record the store keeps as a report (else its page is `not_a_report`)."""
+    return record.get("outcome", "ok") == "ok" and record.get("year") is not None and bool(record.get("agency"))
+
+
 def prepare_for_store(record: dict) -> dict:
     """Work out the search index's share of a report — its text in simplified characters and the bigrams of its
     title and text — where the record is made (an extraction worker, on another core), so that the one process
     that writes the database spends its time writing. Kept with the very text and title objects they were made
     from: `_search_entry` uses them only while the record still holds those same objects (pickling keeps the
     sharing), and works them out again otherwise."""
-    if record.get("outcome", "ok") == "ok" and record.get("agency") and record.get("year") is not None:
+    if _is_report(record):
         text, title = record.get("text"), record.get("title")
         simplified = to_simplified(text or "")
         record[PREPARED] = {"text": text, "title": title, "simplified": simplified,
@@ -355,7 +354,7 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
     _keep_decoded_copy(db, record, page_id)
     _store_findings(db, record, page_id, source, None, seen_at)
     store_clone(db, record, page_id, (record.get("source") or {}).get("url") or source, seen_at)
-    if outcome not in ("ok",) or record.get("year") is None or not record.get("agency"):
+    if not _is_report(record):
         return None, "not_a_report"
 
     conn = db.conn
