@@ -10,7 +10,9 @@ shapes the real extractor gives for the seeds and the corpus, tables that add up
 body texts built from the real reports' own sentences, which `sentence_pool` reads here from ../shared); this
 script adds quarantined mirror pages, second sources, corrected re-publications and listing pages that are not
 reports. Every page goes through `pipelines.ingest.archive` and `store` (archiving the page's bytes: the report
-rendered as a small HTML page) and `store_record`, in transactions of --batch records.
+rendered as a small HTML page) and `store_record`, in transactions of --batch records. The record's search-index
+share (`pipelines.writers.prepare_for_store`: simplified text, bigrams) is worked out with the record, in the
+generate time, as the extraction worker works it out beside the parse in a crawl, a reparse or a load.
 
 One fictional agency publishes at most 13 reports (2013–2025) and a report is one agency and year, so
 100,000 reports need ~10,000 agencies; --agencies 3000 with fewer reports keeps the ~3,000 of the issue.
@@ -300,6 +302,8 @@ def build(args) -> dict:
                               "action": "quarantined", "context": "not .gov.cn and not in the registry"}]
                 m["quarantined"] = True
                 items.append(("mirror", data + b"<!-- mirror -->", m, murl, fetched, "text/html"))
+        for it in items:  # the search index's share, worked out where the crawler works it out: in the
+            S.prepare_for_store(it[2])  # extraction worker, beside the parse (pipelines/worker.py parse_in_worker)
         t_gen += time.perf_counter() - tg
         for it in items:
             batch.append(it)

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pipelines.clones import attribute
 from pipelines.ingest import Parser, archive, seen_unchanged, store
 from pipelines.models import FetchedResponse, FetchOutcome
-from pipelines.writers import bulk_writes
+from pipelines.writers import batch_rows, begin_rows, bulk_writes, write_rows
 
 
 class StorePipeline:
@@ -63,6 +63,7 @@ class StorePipeline:
             self.threads.shutdown(wait=True)
         if self.parser is not None:
             self.parser.close()
+        self._commit()
         self._writes.__exit__(None, None, None)
 
     async def process_item(self, fetched: FetchedResponse):
@@ -96,6 +97,8 @@ class StorePipeline:
         conn = self.db.conn
         if not conn.in_transaction:
             conn.execute("BEGIN")  # else the outermost RELEASE would commit every page on its own
+        if batch_rows(self.db) is None:  # the pages' cells, checks and search entries: written at the commit
+            begin_rows(self.db)
         conn.execute("SAVEPOINT page")
         try:
             yield
@@ -106,8 +109,12 @@ class StorePipeline:
         conn.execute("RELEASE page")
         self.uncommitted += 1
         if self.uncommitted >= 50 or time.monotonic() - self.last_commit > 2.0:
-            conn.commit()
-            self.uncommitted, self.last_commit = 0, time.monotonic()
+            self._commit()
+
+    def _commit(self) -> None:
+        write_rows(self.db)
+        self.db.conn.commit()
+        self.uncommitted, self.last_commit = 0, time.monotonic()
 
     async def _parse(self, fetched: FetchedResponse) -> dict:
         kwargs = dict(filename=fetched.url, url=fetched.url, content_type=fetched.content_type,

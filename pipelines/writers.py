@@ -18,10 +18,8 @@ import hashlib
 import json
 import logging
 import re
-from array import array
 from contextlib import contextmanager, nullcontext
 from datetime import datetime, timezone
-from itertools import chain
 from urllib.parse import urlsplit
 
 import sqlite_utils
@@ -58,8 +56,7 @@ def _update(db, table: str, pk: str, pk_value, values: dict) -> None:
     db.conn.execute(f"UPDATE [{table}] SET {sets} WHERE [{pk}] = ?", [*values.values(), pk_value])
 
 
-_PLAIN = frozenset({str, float, type(None)})
-_BINDABLE = _PLAIN | {int, bool}
+_INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 
 
 class RowBuffer:
@@ -83,17 +80,15 @@ class RowBuffer:
 
     def bindable(self) -> bool:
         """Every value one SQLite can hold (a page with any other is written at once, so SQLite's own error
-        becomes that page's outcome exactly as on the one-page path)."""
+        becomes that page's outcome exactly as on the one-page path). One pass, no copies: this runs per page."""
         for params in self.rows.values():
-            values = list(chain.from_iterable(params))
-            types = set(map(type, values))
-            if not types <= _PLAIN:
-                if not types <= _BINDABLE:
-                    return False
-                try:  # a 64-bit signed integer, or SQLite would raise OverflowError
-                    array("q", [v for v in values if type(v) is int or type(v) is bool])
-                except OverflowError:
-                    return False
+            for row in params:
+                for v in row:
+                    t = type(v)
+                    if t is str or t is float or v is None or t is bool:
+                        continue
+                    if t is not int or not _INT64_MIN <= v <= _INT64_MAX:  # else SQLite raises OverflowError
+                        return False
         return True
 
     def flush(self, conn) -> None:
@@ -108,20 +103,37 @@ def store_batch(db: sqlite_utils.Database):
     a savepoint per page), but the rows only ever written — cells, checks, wide tables, search index — are
     written once for the whole batch, one executemany per statement, before the commit. The rows come out
     the same as storing page by page (tests/test_store_batch.py)."""
-    rows = RowBuffer()
-    outer = getattr(db, "_nianbao_rows", None)
+    outer = batch_rows(db)
     if outer is not None:  # already inside a batch: the outer one writes them
         yield outer
         return
-    db._nianbao_rows = rows
+    rows = begin_rows(db)
     try:
         with db.conn:
             yield rows
-            rows.flush(db.conn)
+            write_rows(db)
             if not getattr(db, "_nianbao_bulk", False):
                 sync_pending(db)
     finally:
         db._nianbao_rows = None
+
+
+def begin_rows(db: sqlite_utils.Database) -> RowBuffer:
+    """From now on the pages stored gather their write-only rows here, for `write_rows` to write before the
+    transaction commits (store_batch; the crawl, whose commits group 50 pages). Besides one executemany per
+    statement, this keeps the search index's inserts out of the per-page savepoints: FTS5 writes its pending
+    terms to disk as a new segment at every SAVEPOINT, a segment per page for its merges to undo."""
+    rows = db._nianbao_rows = RowBuffer()
+    return rows
+
+
+def write_rows(db: sqlite_utils.Database) -> None:
+    """Write the rows gathered since begin_rows (in the caller's transaction, before its commit: a report
+    row is never committed without its cells) and stop gathering."""
+    rows = batch_rows(db)
+    if rows is not None:
+        rows.flush(db.conn)
+    db._nianbao_rows = None
 
 
 def batch_rows(db: sqlite_utils.Database) -> RowBuffer | None:

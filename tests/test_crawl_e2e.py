@@ -279,6 +279,9 @@ def content(db: Path) -> dict:
         "checks": sorted(q(db, "SELECT r.report_key, r.revision, k.rule, k.key, k.ok, k.detail FROM checks k "
                                "JOIN reports r ON r.id = k.report_id")),
         "findings": sorted(q(db, "SELECT source, kind, text, action FROM spam_findings")),
+        # every report revision has its search entry (written with the cells at the commit of its batch)
+        "search": sorted(q(db, "SELECT r.report_key, r.revision FROM reports r WHERE r.rowid IN "
+                               "(SELECT rowid FROM reports_fts)")),
         # what each URL came to (a resumed crawl also meets pages it had stored: 304, not_modified)
         "outcomes": sorted(set(q(db, "SELECT url, outcome FROM pages WHERE outcome NOT IN ('listing', 'not_modified')"))),
     }
@@ -312,6 +315,7 @@ def test_kill_9_mid_crawl_then_resume_equals_an_uninterrupted_crawl(tmp_path):
         assert not jobdir.exists()  # a finished crawl clears its queue
         a, b = content(whole), content(resumed)
         assert 25 <= partial < len({r[0] for r in a["reports"]})
+        assert a["search"] == sorted((key, revision) for key, revision, *_ in a["reports"])
         for part in a:
             assert b[part] == a[part], part
         # no duplicate rows in the resumed database
