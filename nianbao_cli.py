@@ -5,6 +5,7 @@
     nianbao ingest PATH... --db DB    files or folders → archive → clean → extract → store (SQLite)
     nianbao reparse --db DB [--workers N]  rebuild every record from the archived bytes, on every core
     nianbao export --db DB --figures OUT.db   the figures-only download (no texts, no raw bytes)
+    nianbao export --db DB --database OUT.db  the whole database as one compact file to publish
     nianbao serve --db DB             Datasette over the database (immutable, 127.0.0.1)
     nianbao demo [--no-serve] --db DB crawl the offline demo portal (+ bundled real reports) → a database → Datasette
     nianbao demo-portal [--port N]    serve the offline demo portal on 127.0.0.1
@@ -192,14 +193,22 @@ def cmd_reparse(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from pipelines.export import export_figures
+    from pipelines.export import export_database, export_figures
 
     if not Path(args.db).is_file():
         print(f"nianbao export: {args.db}: no such database", file=sys.stderr)
         return 2
-    counts = export_figures(args.db, args.figures)
-    print(f"figures export: {counts['reports']} reports, {counts['checks']} failing checks, "
-          f"{counts['agencies']} agencies, {counts['bytes'] / 1e6:.1f} MB → {args.figures}")
+    if not (args.figures or args.database):
+        print("nianbao export: say what to write: --figures OUT.db, --database OUT.db or both", file=sys.stderr)
+        return 2
+    if args.database:
+        counts = export_database(args.db, args.database)
+        print(f"database export: {counts['reports']} published reports, {counts['bytes'] / 1e6:.1f} MB → "
+              f"{args.database}")
+    if args.figures:
+        counts = export_figures(args.db, args.figures)
+        print(f"figures export: {counts['reports']} reports, {counts['checks']} failing checks, "
+              f"{counts['agencies']} agencies, {counts['bytes'] / 1e6:.1f} MB → {args.figures}")
     return 0
 
 
@@ -383,9 +392,11 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--quiet", action="store_true")
     r.add_argument("--no-wait", action="store_true", help="refuse (exit 2) instead of waiting when another writer holds DB")
     r.set_defaults(func=cmd_reparse)
-    ex = sub.add_parser("export", help="a download cut to its use: --figures OUT.db (figures, checks, summary; no texts)")
+    ex = sub.add_parser("export", help="downloads cut to their use: --figures OUT.db (figures, checks, summary; no "
+                                       "texts), --database OUT.db (the whole database, compacted)")
     ex.add_argument("--db", required=True)
-    ex.add_argument("--figures", required=True, metavar="OUT.db")
+    ex.add_argument("--figures", metavar="OUT.db", help="the figures-only download")
+    ex.add_argument("--database", metavar="OUT.db", help="the whole database as one compact file (VACUUM INTO)")
     ex.set_defaults(func=cmd_export)
     cr = sub.add_parser("crawl", help="crawl the registry's portals into the database")
     cr.add_argument("--db", required=True)

@@ -171,6 +171,36 @@ def test_cli_export_figures(corpus, tmp_path):
     con.close()
 
 
+def test_cli_export_database_is_a_compact_copy_with_its_counts(corpus, tmp_path):
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from pipelines.publish import inspect_path
+
+    out = tmp_path / "published.db"
+    proc = subprocess.run([str(Path(sys.executable).with_name("nianbao")), "export", "--db", str(corpus),
+                           "--database", str(out)], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    src, copy = sqlite3.connect(corpus), sqlite3.connect(out)
+    published = src.execute("SELECT count(*) FROM reports WHERE is_current = 1 AND quarantined = 0 "
+                            "AND removed_at IS NULL").fetchone()[0]
+    assert proc.stdout.startswith(f"database export: {published} published reports, ")
+    for table in ("reports", "cells", "checks", "pages", "report_summary", "reports_fts"):
+        assert copy.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0] == \
+            src.execute(f"SELECT count(*) FROM [{table}]").fetchone()[0], table
+    assert copy.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    counts = json.loads(inspect_path(str(out)).read_text())  # nianbao serve answers at once on the copy
+    assert counts[out.stem]["tables"]["reports"]["count"] == src.execute("SELECT count(*) FROM reports").fetchone()[0]
+    src.close()
+    copy.close()
+    proc = subprocess.run([str(Path(sys.executable).with_name("nianbao")), "export", "--db", str(corpus)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--figures OUT.db, --database OUT.db" in proc.stderr
+
+
 def test_the_end_of_a_write_session_says_what_it_spends(tmp_path, caplog):
     db = open_db(str(tmp_path / "s.db"))
     caplog.set_level("INFO", logger="pipelines.writers")
@@ -178,7 +208,11 @@ def test_the_end_of_a_write_session_says_what_it_spends(tmp_path, caplog):
         ingest_bytes(db, shared("seeds", "001_5ead8cc1c8ee6d6d.txt").read_bytes(), source="001.txt")
     phases = db._nianbao_session_phases
     assert list(phases.seconds) == ["archive closed", "deferred indexes built", "derived tables synced",
-                                    "WAL checkpointed", "journal back to DELETE", "inspect file written"]
+                                    "statistics gathered", "WAL checkpointed", "journal back to DELETE",
+                                    "inspect file written"]
+    # the planner's statistics are in the file a crawl or an ingest leaves, for every table with an index
+    stats = {r[0] for r in db.execute("SELECT tbl FROM sqlite_stat1")}
+    assert {"reports", "cells", "checks", "pages", "report_summary"} <= stats
     assert {"report_summary", "year_pairs", "missing_years"} <= set(phases.detail)  # a load rebuilds them
     assert any(r.getMessage().startswith("end of write session: archive closed") for r in caplog.records)
 
