@@ -159,3 +159,15 @@ def test_database_is_plain_sqlite(tmp_path):
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT value FROM cells WHERE key = 'fees.amount_wan_yuan'").fetchone() == (106.99516,)
     assert conn.execute("SELECT typeof(value) FROM cells WHERE key = 'licensing.decisions'").fetchone() == ("integer",)
+
+
+def test_record_hash_is_stable_across_versions():
+    """Stored hashes decide unchanged vs changed on the next crawl: the function must give what it gave when
+    those reports were stored (value computed by the version that removed whitespace with re.sub(r"\\s+", "")."""
+    from pipelines.writers import record_hash
+
+    record = {"agency": "某市人民政府办公室", "year": 2023, "format": "2021", "title": "2023年 政府信息公开\u3000年报",
+              "active": {"rules.made": 3}, "applications": {"new.total": 12}, "review_litigation": {},
+              "prose": {}, "unparsed": [],
+              "text": "一、总体情况\u3000\u3000本年度\xa0共\t收到\r\n申请\u2003\x1c12件\u200b。\n\n"}
+    assert record_hash(record) == "776744f9550dcb91746d"
