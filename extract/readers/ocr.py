@@ -493,15 +493,6 @@ def read_images(images, doc: Document | None = None, max_pages: int | None = Non
     return doc
 
 
-def read_scanned_pdf(data: bytes, doc: Document | None = None) -> Document:
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(data)
-    total = len(pdf)
-    pdf.close()
-    return read_images(pdf_pages(data), doc, total=total)
-
-
 def read_image(data: bytes, max_pages: int | None = None) -> Document:
     from PIL import Image
 
