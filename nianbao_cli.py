@@ -201,6 +201,10 @@ def cmd_export(args) -> int:
     if not (args.figures or args.database):
         print("nianbao export: say what to write: --figures OUT.db, --database OUT.db or both", file=sys.stderr)
         return 2
+    for out in filter(None, (args.figures, args.database)):
+        if Path(out).resolve() == Path(args.db).resolve():  # an export replaces OUT: never the database itself
+            print(f"nianbao export: {out} is the database being exported; write the export elsewhere", file=sys.stderr)
+            return 2
     if args.database:
         counts = export_database(args.db, args.database)
         print(f"database export: {counts['reports']} published reports, {counts['bytes'] / 1e6:.1f} MB → "

@@ -199,6 +199,11 @@ def test_cli_export_database_is_a_compact_copy_with_its_counts(corpus, tmp_path)
     proc = subprocess.run([str(Path(sys.executable).with_name("nianbao")), "export", "--db", str(corpus)],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "--figures OUT.db, --database OUT.db" in proc.stderr
+    before = corpus.read_bytes()
+    proc = subprocess.run([str(Path(sys.executable).with_name("nianbao")), "export", "--db", str(corpus),
+                           "--database", str(corpus)], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "is the database being exported" in proc.stderr
+    assert corpus.read_bytes() == before
 
 
 def test_the_end_of_a_write_session_says_what_it_spends(tmp_path, caplog):
