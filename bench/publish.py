@@ -228,7 +228,7 @@ def build(args) -> dict:
             statuses[f"{kind}:{status}"] += 1
             pages += 1
 
-        if args.txn == "page":  # as the crawler stores a page when alone: its own transaction, rows at once
+        if args.txn == "page":  # a page alone: its own transaction, its rows written at once
             for item in batch:
                 with db.conn:
                     one(*item)
