@@ -163,7 +163,7 @@ def build_archive(folder: Path, reports: int) -> Path:
     """N generated reports archived and stored by bench/publish.py's real store path; the database path."""
     db = folder / "built.db"
     subprocess.run([sys.executable, str(ROOT / "bench" / "publish.py"), "--reports", str(reports), "--db", str(db),
-                    "--build-only", "--no-analyze", "--no-vacuum"], check=True, stdout=subprocess.DEVNULL)
+                    "--build-only", "--no-vacuum"], check=True, stdout=subprocess.DEVNULL)
     return db
 
 
