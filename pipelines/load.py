@@ -75,7 +75,8 @@ class Loader:
                     [now(), json.dumps([s["agency"] for s in sites], ensure_ascii=False), run]).fetchone()
             self.runs[run] = SimpleNamespace(sites=sites, counts=counted_so_far(conn, row[0]), id=row[0],
                                              pages={p for (p,) in conn.execute(
-                                                 "SELECT id FROM pages WHERE crawl_run_id = ?", [row[0]])})
+                                                 "SELECT CASE WHEN parse_outcome IS NULL OR url IS NULL THEN id "
+                                                 "ELSE url END FROM pages WHERE crawl_run_id = ?", [row[0]])})
         return self.runs[run]
 
     def store(self, item: dict) -> str:
@@ -89,11 +90,14 @@ class Loader:
             "VALUES (?, ?, ?, ?, ?, ?)", [item["sha256"], item["size"], fetched.content_type, file, offset, length])
         page_id = archive(self.db, fetched, stored=(item["sha256"], item["size"]))
         # a page fetched twice in a run (a worker killed after pushing it, before its acknowledgement): one page,
-        # counted once
-        if page_id in run.pages:
+        # counted once. A report or attachment is known by its URL (one GET a run; the second fetch's bytes
+        # differ whenever the page carries a view counter or a timestamp, as most CMS pages and the demo portal's
+        # do); a listing by its page id (POST listings share one URL, told apart by their form)
+        fetched_once = fetched.url if fetched.parseable and fetched.url else page_id
+        if fetched_once in run.pages:
             counts = Counter()
         else:
-            run.pages.add(page_id)
+            run.pages.add(fetched_once)
             counts["fetched"] += 1 if fetched.status else 0
         if not fetched.parseable:
             if fetched.fetch_outcome == FetchOutcome.NOT_MODIFIED:

@@ -228,3 +228,34 @@ def test_a_run_loaded_in_two_sessions_is_recorded_as_one_run(redis_url, tmp_path
         run = "SELECT count(*), max(pages_fetched), max(reports_new), max(redis_run) FROM crawl_runs"
         assert q(tmp_path / "twice.db", run) == q(tmp_path / "once.db", run)
         assert q(tmp_path / "twice.db", run)[0][0] == 1
+
+
+def test_a_report_fetched_twice_in_a_run_is_counted_once_even_with_new_bytes(redis_url, tmp_path):
+    """A worker killed after pushing a page and before acknowledging its request leaves the request to another
+    worker, which fetches the page again — and a CMS page's bytes change between two fetches (a view counter, a
+    timestamp), so the second copy is a new page id. The run still counts one page, as a one-process crawl would."""
+    with enqueued_run(redis_url, tmp_path) as (_portal, server):
+        worker = nianbao("crawl", "--redis", redis_url, "--db", str(tmp_path / "w.db"), "--no-throttle")
+        assert worker.returncode == 0, worker.stderr[-3000:]
+        items = server.lrange(ITEMS, 0, -1)
+        decoded = [pickle.loads(i) for i in items]
+        report = next(d for d in decoded if d["record"] and d["record"].get("year")
+                      and ((d["record"].get("source") or {}).get("encoding") or "").startswith("utf-8"))
+        again = dict(report, sha256="0" * 64, size=report["size"] + 1,   # the same URL, other bytes
+                     fetched=dict(report["fetched"], fetched_at="2099-01-01T00:00:00+00:00"))
+
+        def load(db, batch):
+            server.delete(ITEMS)
+            server.rpush(ITEMS, *batch)
+            loaded = nianbao("load", "--redis", redis_url, "--db", str(db), "--quiet")
+            assert loaded.returncode == 0, loaded.stderr[-3000:]
+
+        load(tmp_path / "once.db", items)
+        load(tmp_path / "twice.db", [pickle.dumps(again, protocol=5), *items])   # the re-fetch loaded last
+        per_site = ("SELECT site, pages_fetched, listing_pages, reports_found, new, changed, unchanged, linked, "
+                    "blocked, errors FROM crawl_run_sites ORDER BY site")
+        assert q(tmp_path / "twice.db", per_site) == q(tmp_path / "once.db", per_site)
+        # both copies are kept as pages (the evidence), one report
+        url = report["fetched"]["url"]
+        assert q(tmp_path / "twice.db", "SELECT count(*) FROM pages WHERE url = ?", url) == [(2,)]
+        assert q(tmp_path / "twice.db", "SELECT count(DISTINCT report_key) FROM pages WHERE url = ?", url) == [(1,)]
