@@ -200,6 +200,14 @@ def test_host_concurrency_and_delay_are_shared_by_all_workers(redis_url):
     assert spaced.try_acquire("gov.example:80", "worker-b") > 0        # releasing does not cut the delay short
 
 
+def load_items(server, redis_url: str, db, batch: list[bytes]) -> None:
+    """`nianbao load` of exactly these pushed items (the list emptied first) into db."""
+    server.delete(ITEMS)
+    server.rpush(ITEMS, *batch)
+    loaded = nianbao("load", "--redis", redis_url, "--db", str(db), "--quiet")
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+
+
 def test_a_run_loaded_in_two_sessions_is_recorded_as_one_run(redis_url, tmp_path):
     """A loader stopped half-way and started again goes on counting in the same crawl_runs row: crawl health never
     compares half a run with the run before (which would flag every site as having lost half its reports)."""
@@ -209,18 +217,12 @@ def test_a_run_loaded_in_two_sessions_is_recorded_as_one_run(redis_url, tmp_path
         items = server.lrange(ITEMS, 0, -1)   # newest first: the loader takes from the right
         assert len(items) > 20
 
-        def load_items(db, batch):
-            server.delete(ITEMS)
-            server.rpush(ITEMS, *batch)
-            loaded = nianbao("load", "--redis", redis_url, "--db", str(db), "--quiet")
-            assert loaded.returncode == 0, loaded.stderr[-3000:]
-
-        load_items(tmp_path / "once.db", items)
+        load_items(server, redis_url, tmp_path / "once.db", items)
         half = len(items) // 2
-        load_items(tmp_path / "twice.db", items[half:])   # the older half first, as a stopped loader leaves it
+        load_items(server, redis_url, tmp_path / "twice.db", items[half:])   # the older half first, as a stopped loader leaves it
         (runs,), = q(tmp_path / "twice.db", "SELECT count(*) FROM crawl_runs")
         assert runs == 1
-        load_items(tmp_path / "twice.db", items[:half])
+        load_items(server, redis_url, tmp_path / "twice.db", items[:half])
         per_site = ("SELECT site, pages_fetched, listing_pages, reports_found, new, changed, unchanged, linked, "
                     "blocked, errors, off_domain, robots, not_a_report FROM crawl_run_sites ORDER BY site")
         once, twice = q(tmp_path / "once.db", per_site), q(tmp_path / "twice.db", per_site)
@@ -244,14 +246,8 @@ def test_a_report_fetched_twice_in_a_run_is_counted_once_even_with_new_bytes(red
         again = dict(report, sha256="0" * 64, size=report["size"] + 1,   # the same URL, other bytes
                      fetched=dict(report["fetched"], fetched_at="2099-01-01T00:00:00+00:00"))
 
-        def load(db, batch):
-            server.delete(ITEMS)
-            server.rpush(ITEMS, *batch)
-            loaded = nianbao("load", "--redis", redis_url, "--db", str(db), "--quiet")
-            assert loaded.returncode == 0, loaded.stderr[-3000:]
-
-        load(tmp_path / "once.db", items)
-        load(tmp_path / "twice.db", [pickle.dumps(again, protocol=5), *items])   # the re-fetch loaded last
+        load_items(server, redis_url, tmp_path / "once.db", items)
+        load_items(server, redis_url, tmp_path / "twice.db", [pickle.dumps(again, protocol=5), *items])   # the re-fetch loaded last
         per_site = ("SELECT site, pages_fetched, listing_pages, reports_found, new, changed, unchanged, linked, "
                     "blocked, errors FROM crawl_run_sites ORDER BY site")
         assert q(tmp_path / "twice.db", per_site) == q(tmp_path / "once.db", per_site)
