@@ -63,8 +63,8 @@ class StorePipeline:
             self.threads.shutdown(wait=True)
         if self.parser is not None:
             self.parser.close()
-        self._commit()
-        self._writes.__exit__(None, None, None)
+        write_rows(self.db)  # the last pages' rows; the end of the write session commits them once the WARC
+        self._writes.__exit__(None, None, None)  # file they point into is synced (pipelines.writers.bulk_writes)
 
     async def process_item(self, fetched: FetchedResponse):
         counts = self.crawl_state.counts[fetched.site]
