@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pipelines.clones import attribute
 from pipelines.ingest import Parser, archive, seen_unchanged, store
 from pipelines.models import FetchedResponse, FetchOutcome
+from pipelines.worker import ParsePool
 from pipelines.writers import batch_rows, begin_rows, bulk_writes, write_rows
 
 
@@ -46,8 +47,9 @@ class StorePipeline:
         self._writes = bulk_writes(self.db)
         self._writes.__enter__()
         self.parser = Parser(self.workers, **self._limits())
-        # one waiting thread per worker: a page waits for its worker off the reactor thread
-        self.threads = ThreadPoolExecutor(max(1, self.workers), thread_name_prefix="nianbao-parse")
+        # one waiting thread per page a worker holds: a page waits for its worker off the reactor thread
+        self.threads = ThreadPoolExecutor(ParsePool.DEPTH * max(1, self.workers),
+                                          thread_name_prefix="nianbao-parse")
 
     def _limits(self) -> dict:
         s = self.crawler.settings

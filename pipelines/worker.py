@@ -16,6 +16,7 @@ import queue
 import signal
 import threading
 import time
+from collections import deque
 
 from pipelines.models import Record, error_record
 
@@ -89,6 +90,11 @@ def _serve(conn, parent: int, memory_mb: int) -> None:
     except (ImportError, ValueError, OSError):
         pass
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    # records go back from a thread of their own: a record larger than the pipe's buffer waits there for the
+    # parent to read it while the next page (already in the pipe) is parsed
+    results: queue.Queue = queue.Queue()
+    sender = threading.Thread(target=_send_results, args=(conn, results), daemon=True)
+    sender.start()
     hosts = frozenset()
     while True:
         try:
@@ -96,6 +102,8 @@ def _serve(conn, parent: int, memory_mb: int) -> None:
         except (EOFError, OSError):
             return
         if task is None:
+            results.put(None)
+            sender.join()
             return
         data, kwargs = task
         if "registry_hosts" in kwargs:
@@ -109,8 +117,15 @@ def _serve(conn, parent: int, memory_mb: int) -> None:
             result = error_record(f"memory limit: parsing needed more than {max(memory_mb * 2, 2048)} MB")
         except BaseException as exc:  # noqa: BLE001 - a page's failure is that page's outcome
             result = error_record(f"cannot parse: {type(exc).__name__}: {exc}")
+        results.put(result)
+
+
+def _send_results(conn, results: queue.Queue) -> None:
+    while (result := results.get()) is not None:
         try:
             conn.send(result)
+        except (EOFError, OSError):
+            return
         except Exception as exc:  # noqa: BLE001 - e.g. a record that does not pickle
             conn.send(error_record(f"cannot return the record: {type(exc).__name__}: {exc}"))
 
@@ -137,6 +152,9 @@ class _Worker:
         self.process.start()
         child.close()
         self.hosts_sent = None   # the registry_hosts object this worker holds (kept alive: compared by identity)
+        self.pending: deque[_Task] = deque()   # sent, in pipe order; the first is the page being parsed
+        self.sending = threading.Lock()        # one message down the pipe at a time, in `pending` order
+        self.dead = False
 
     def task(self, data: bytes, kwargs: dict) -> tuple[bytes, dict]:
         hosts = kwargs.get("registry_hosts")
@@ -147,7 +165,8 @@ class _Worker:
 
     def stop(self, timeout: float = 5.0) -> None:
         try:
-            self.conn.send(None)
+            with self.sending:
+                self.conn.send(None)
         except (OSError, ValueError):
             pass
         self.process.join(timeout)
@@ -161,63 +180,122 @@ class _Worker:
         self.process.join(5)
 
 
+class _Task:
+    """One page sent to a worker. Its thread sleeps until the page is first in the worker's queue (then it
+    reads the worker's pipe and watches the limits), until its record came, or until it must go to another
+    worker because the one it was queued at died on an earlier page."""
+
+    __slots__ = ("turn", "started", "result", "retry")
+
+    def __init__(self):
+        self.turn = threading.Event()
+        self.started = 0.0
+        self.result: Record | None = None
+        self.retry = False
+
+
 class ParsePool:
-    """`parse(data, **kwargs)` → a record, in a worker process; thread-safe (one page per worker at a time)."""
+    """`parse(data, **kwargs)` → a record, in a worker process; thread-safe.
+
+    Each worker holds up to DEPTH pages: the next page is already in its pipe when it finishes one, so it
+    goes on at once instead of waiting for the parent (whose threads share one GIL with the crawl's reactor:
+    handing pages over one at a time left the worker idle a third of the time). A page's time limit counts
+    from when it became the worker's first page, not from when it was queued."""
+
+    DEPTH = 2
 
     def __init__(self, workers: int = 1, time_limit: float = TIME_LIMIT_S, memory_mb: int = MEMORY_LIMIT_MB):
         self.time_limit = time_limit
         self.memory_mb = memory_mb
-        self.idle: queue.Queue[_Worker] = queue.Queue()
         self.all: list[_Worker] = []
         self.lock = threading.Lock()
+        self.room = threading.Semaphore(self.DEPTH * max(1, workers))
         self.closed = False
         self.replaced = 0
         for _ in range(max(1, workers)):
-            self._add()
-
-    def _add(self) -> None:
-        w = _Worker(self.memory_mb)
-        with self.lock:
-            self.all.append(w)
-        self.idle.put(w)
-
-    def _replace(self, w: _Worker) -> None:
-        w.kill()
-        with self.lock:
-            self.all.remove(w)
-            self.replaced += 1
-        if not self.closed:
-            self._add()
+            self.all.append(_Worker(self.memory_mb))
 
     def parse(self, data: bytes, **kwargs) -> Record:
-        w = self.idle.get()
-        try:
-            w.conn.send(w.task(data, kwargs))
-        except (OSError, ValueError) as exc:
-            self._replace(w)
-            return error_record(f"the extraction worker could not take the page: {exc}")
-        start = time.monotonic()
+        with self.room:
+            while True:   # again only when the worker died on an earlier page queued before this one
+                w, task = self._send(data, kwargs)
+                if task.result is None and not task.retry:
+                    task.turn.wait()
+                    if task.result is None and not task.retry:
+                        self._read(w, task)
+                if not task.retry:
+                    return task.result
+
+    def _send(self, data: bytes, kwargs: dict) -> tuple[_Worker, _Task]:
+        task = _Task()
+        while True:
+            with self.lock:
+                w = min(self.all, key=lambda w: len(w.pending))
+            with w.sending:
+                with self.lock:
+                    if w.dead:
+                        continue
+                    w.pending.append(task)
+                    if len(w.pending) == 1:
+                        task.started = time.monotonic()
+                        task.turn.set()
+                try:
+                    w.conn.send(w.task(data, kwargs))
+                except (OSError, ValueError) as exc:
+                    self._fail(w, f"the extraction worker could not take the page ({exc}); it was replaced")
+            return w, task
+
+    def _read(self, w: _Worker, task: _Task) -> None:
+        """The first page's thread reads the worker's answer and enforces the limits on it."""
         while True:
             try:
                 if w.conn.poll(POLL_S):
                     result = w.conn.recv()
-                    self.idle.put(w)
-                    return result
+                    with self.lock:
+                        if w.dead:   # replaced meanwhile (the pipe broke on a send): `_fail` settled this page
+                            return
+                        w.pending.popleft()
+                        task.result = result
+                        if w.pending:
+                            w.pending[0].started = time.monotonic()
+                            w.pending[0].turn.set()
+                    return
             except (EOFError, OSError):
-                code = w.process.exitcode
-                self._replace(w)
-                return error_record(f"the extraction worker died on this page (exit code {code}; memory limit "
-                                    f"{self.memory_mb} MB?); it was replaced")
-            elapsed = time.monotonic() - start
-            if elapsed > self.time_limit:
-                self._replace(w)
-                return error_record(f"time limit: parsing took longer than {self.time_limit:g} s; "
-                                    "the extraction worker was stopped and replaced")
+                self._fail(w, f"the extraction worker died on this page (exit code {w.process.exitcode}; memory "
+                              f"limit {self.memory_mb} MB?); it was replaced")
+                return
+            if task.result is not None or task.retry:
+                return
+            if time.monotonic() - task.started > self.time_limit:
+                self._fail(w, f"time limit: parsing took longer than {self.time_limit:g} s; "
+                              "the extraction worker was stopped and replaced")
+                return
             rss = _rss_mb(w.process.pid)
             if rss > self.memory_mb:
-                self._replace(w)
-                return error_record(f"memory limit: parsing used {rss:.0f} MB (limit {self.memory_mb} MB); "
-                                    "the extraction worker was stopped and replaced")
+                self._fail(w, f"memory limit: parsing used {rss:.0f} MB (limit {self.memory_mb} MB); "
+                              "the extraction worker was stopped and replaced")
+                return
+
+    def _fail(self, w: _Worker, why: str) -> None:
+        """Kill and replace a worker: its first page's record says why; the pages queued behind it, which it
+        never began, go to a worker again."""
+        with self.lock:
+            if w.dead:
+                return
+            w.dead = True
+            self.all.remove(w)
+            self.replaced += 1
+            if not self.closed:   # before anyone looks for a worker again: `all` is never empty while open
+                self.all.append(_Worker(self.memory_mb))
+            queued = list(w.pending)
+            w.pending.clear()
+        for i, t in enumerate(queued):
+            if i == 0:
+                t.result = error_record(why)
+            else:
+                t.retry = True
+            t.turn.set()
+        w.kill()
 
     def close(self) -> None:
         self.closed = True

@@ -147,6 +147,30 @@ def test_the_worker_is_replaced_when_a_page_exceeds_its_time_or_memory_limit():
         assert pool.parse(pdf, filename="huaian.pdf")["agency"] == "淮安市人民政府"
 
 
+def test_a_page_queued_behind_one_that_kills_its_worker_is_parsed_by_the_replacement():
+    """A worker holds two pages (the next waits in its pipe). When it dies on the first — here killed as the
+    kernel's OOM killer would — that page's record says so, and the second, which it never began, is parsed
+    by the new worker: it is not charged with the first page's failure."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    seed = shared("seeds", "000_bf21e4edf43461de.txt").read_bytes()
+    pdf = shared("corpus", "huaian", "huaian-2024-report.pdf").read_bytes()
+    with ParsePool(1) as pool, ThreadPoolExecutor(2) as threads:
+        assert pool.parse(seed, filename="000.txt")["agency"] == "阿拉善盟行政公署"  # warm: imports loaded
+        worker = pool.all[0]
+        first = threads.submit(pool.parse, pdf, filename="huaian.pdf")
+        while len(worker.pending) < 1:
+            time.sleep(0.001)
+        second = threads.submit(pool.parse, seed, filename="000.txt")
+        while len(worker.pending) < 2:
+            time.sleep(0.001)
+        os.kill(worker.process.pid, signal.SIGKILL)   # reading the 412 KB PDF takes far longer than this
+        died, queued = first.result(timeout=120), second.result(timeout=120)
+    assert died["outcome"] == "error" and died["detail"].startswith("the extraction worker died on this page")
+    assert queued["agency"] == "阿拉善盟行政公署" and queued["outcome"] != "error"
+    assert pool.replaced == 1 and pool.all[0] is not worker
+
+
 def test_the_registry_hosts_go_to_a_worker_once_and_the_pages_still_see_them():
     """A national registry is tens of thousands of hosts: sent to a worker with its first page, then a word in
     their place while the caller passes the same set. A page on a host in the set is the agency's own; out of
