@@ -188,11 +188,16 @@ def build(args) -> dict:
     code = provenance()
     real = real_records()
     pool = sentence_pool(real)
-    gen = Generator(args.seed, pool, formats=F, checks=(table_checks, prose_checks))
-    rng = gen.rng
     n_ag = args.agencies or agencies_needed(args.reports)
-    agencies = make_agencies(rng, n_ag, S.agency_id)
-    schedule = plan(rng, agencies, args.reports)
+    while True:
+        gen = Generator(args.seed, pool, formats=F, checks=(table_checks, prose_checks))
+        rng = gen.rng
+        agencies = make_agencies(rng, n_ag, S.agency_id)
+        schedule = plan(rng, agencies, args.reports)
+        if args.agencies or sum(len(y) for _a, y in schedule) >= args.reports or n_ag > 20 * args.reports:
+            break
+        # past ~100,000 agencies the draws repeat (a county has one 教育局): start again, asking for twice as many
+        n_ag *= 2
     if args.agencies and sum(len(y) for _a, y in schedule) < args.reports:
         sys.exit(f"--agencies {args.agencies} cannot carry {args.reports} reports (at most 13 years each)")
     t_setup = time.perf_counter() - t0

@@ -631,16 +631,30 @@ def province_of(code: str) -> tuple[str, str, float]:
 # ── agencies ───────────────────────────────────────────────────────────────────────────────────────
 
 class Names:
-    def __init__(self, rng):
-        self.rng, self.used = rng, set()
+    """Two-character place names, each used once in the country — until the ~16,800 run out (a million reports
+    need ~31,000 townships): then a township's name is unique in its county only, as in life."""
 
-    def place(self) -> str:
+    def __init__(self, rng):
+        self.rng, self.used, self.within = rng, set(), {}
+        self.exhausted = False
+
+    def place(self, within: str | None = None) -> str:
+        if not self.exhausted:
+            for _ in range(1000):
+                n = "".join(self.rng.choice(list(PLACE_CHARS), 2))
+                if n not in self.used and n[0] != n[1]:
+                    self.used.add(n)
+                    return n
+            if within is None:
+                raise RuntimeError("out of place names")
+            self.exhausted = True
+        used = self.within.setdefault(within, set())
         for _ in range(1000):
             n = "".join(self.rng.choice(list(PLACE_CHARS), 2))
-            if n not in self.used and n[0] != n[1]:
-                self.used.add(n)
+            if n not in used and n[0] != n[1]:
+                used.add(n)
                 return n
-        raise RuntimeError("out of place names")
+        raise RuntimeError(f"out of place names in {within}")
 
 
 def make_agencies(rng, count: int, agency_id) -> list[dict]:
@@ -703,7 +717,7 @@ def make_agencies(rng, count: int, agency_id) -> list[dict]:
         elif level == "township":
             county, kcode, city = county_in(pc)
             kind = rng.choice(["镇人民政府", "镇人民政府", "乡人民政府", "街道办事处"])
-            town = names.place()
+            town = names.place(within=county)
             add(f"{county}{town}{kind}", "township", kcode, prov, town + kind[0], county)
         else:
             r = rng.random()
