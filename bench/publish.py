@@ -409,7 +409,12 @@ def build(args) -> dict:
         con.close()
         out["analyze_s"] = round(time.perf_counter() - t, 1)
         out["size_analyzed"] = file_size(path)
-    if args.vacuum:
+    free = shutil.disk_usage(path.parent).free
+    if args.vacuum and free < 1.1 * file_size(path):  # VACUUM writes a whole copy before it replaces the file
+        out["vacuum_skipped"] = (f"VACUUM skipped: it needs ~{file_size(path) / 1e9:.1f} GB free beside the "
+                                 f"database, the disk has {free / 1e9:.1f} GB")
+        print(out["vacuum_skipped"], flush=True)
+    elif args.vacuum:
         t = time.perf_counter()
         con = sqlite3.connect(path)
         con.execute("VACUUM")
@@ -731,6 +736,8 @@ def print_report(b: dict | None, s: dict | None, args) -> None:
         print(f"  size as built        {b['size_built'] / 1e9:>10.2f} GB")
         if "size_analyzed" in b:
             print(f"  after a full ANALYZE {b['size_analyzed'] / 1e9:>10.2f} GB  ({b['analyze_s']} s)")
+        if b.get("vacuum_skipped"):
+            print(f"  {b['vacuum_skipped']}")
         if "size_vacuumed" in b:
             print(f"  after VACUUM         {b['size_vacuumed'] / 1e9:>10.2f} GB  ({b['vacuum_s']} s)")
         if "size_db" in b:
