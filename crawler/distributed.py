@@ -321,11 +321,8 @@ class RedisItemPipeline(StorePipeline):
     → push the item to Redis for `nianbao load`. Nothing is written to SQLite here."""
 
     def open_spider(self):
-        from concurrent.futures import ThreadPoolExecutor
-
         from pipelines.ingest import Parser
         from pipelines.warc_archive import WarcArchive
-        from pipelines.worker import ParsePool
 
         s = self.crawler.settings
         self.server = connect(s.get("REDIS_URL"))
@@ -333,8 +330,7 @@ class RedisItemPipeline(StorePipeline):
         self.warc = WarcArchive(s.get("NIANBAO_WARC_DIR"))
         self.written: dict[str, tuple[str, int, int]] = {}   # sha256 → location: each body once per worker
         self.parser = Parser(self.workers, **self._limits())
-        self.threads = ThreadPoolExecutor(ParsePool.DEPTH * max(1, self.workers),
-                                          thread_name_prefix="nianbao-parse")
+        self.threads = self._parse_threads()
 
     def close_spider(self):
         if self.threads is not None:

@@ -47,9 +47,11 @@ class StorePipeline:
         self._writes = bulk_writes(self.db)
         self._writes.__enter__()
         self.parser = Parser(self.workers, **self._limits())
-        # one waiting thread per page a worker holds: a page waits for its worker off the reactor thread
-        self.threads = ThreadPoolExecutor(ParsePool.DEPTH * max(1, self.workers),
-                                          thread_name_prefix="nianbao-parse")
+        self.threads = self._parse_threads()
+
+    def _parse_threads(self) -> ThreadPoolExecutor:
+        """One waiting thread per page the workers hold: a page waits for its worker off the reactor thread."""
+        return ThreadPoolExecutor(ParsePool.DEPTH * max(1, self.workers), thread_name_prefix="nianbao-parse")
 
     def _limits(self) -> dict:
         s = self.crawler.settings

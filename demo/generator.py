@@ -640,21 +640,25 @@ class Names:
 
     def place(self, within: str | None = None) -> str:
         if not self.exhausted:
-            for _ in range(1000):
-                n = "".join(self.rng.choice(list(PLACE_CHARS), 2))
-                if n not in self.used and n[0] != n[1]:
-                    self.used.add(n)
-                    return n
+            n = self._draw(self.used)
+            if n is not None:
+                return n
             if within is None:
                 raise RuntimeError("out of place names")
             self.exhausted = True
-        used = self.within.setdefault(within, set())
+        n = self._draw(self.within.setdefault(within, set()))
+        if n is None:
+            raise RuntimeError(f"out of place names in {within}")
+        return n
+
+    def _draw(self, used: set) -> str | None:
+        """A name not in `used` (then added to it), or None after 1,000 draws."""
         for _ in range(1000):
             n = "".join(self.rng.choice(list(PLACE_CHARS), 2))
             if n not in used and n[0] != n[1]:
                 used.add(n)
                 return n
-        raise RuntimeError(f"out of place names in {within}")
+        return None
 
 
 def make_agencies(rng, count: int, agency_id) -> list[dict]:

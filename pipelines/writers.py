@@ -251,7 +251,7 @@ class AgencyMatcher:
     """The registry's names in memory, for a printed name that is not one of them exactly: an alias, else the
     first registered id, longest first, that is part of the printed one or (4 characters or more printed) holds
     it. The same answer as trying every registered id in that order — which at a national registry (100,000+
-    agencies) cost ~30 ms a report with an unregistered name, a third of a million-report load."""
+    agencies) cost ~30 ms a report with an unregistered name, half the store time of a million-report load."""
 
     def __init__(self, conn):
         self.aliases: dict[str, str] = {}
