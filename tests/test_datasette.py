@@ -226,6 +226,30 @@ def test_full_text_search_with_snippets(server):
     assert server.rows("search_reports", q='"') == []
 
 
+def bm25_tf(tf: int, length: int, average: float) -> float:
+    return tf * 2.2 / (tf + 1.2 * (0.25 + 0.75 * length / max(average, 1)))
+
+
+def test_search_ranks_by_how_often_the_word_occurs_for_the_length(server, corpus_db):
+    """search_reports' documented order, worked out here in Python from the reports themselves: BM25's
+    term-frequency part of the text plus the title's, lengths against the average of the matches."""
+    rows = server.rows("search_reports", q="公开")
+    con = sqlite3.connect(corpus_db)
+    matched = con.execute("""SELECT r.id, r.year, coalesce(r.text_simplified, r.text), coalesce(r.title, '')
+                             FROM reports r WHERE r.is_current = 1 AND r.quarantined = 0 AND r.removed_at IS NULL
+                             AND r.rowid IN (SELECT rowid FROM reports_fts WHERE reports_fts MATCH '公开')""").fetchall()
+    con.close()
+    avg_text = sum(len(m[2]) for m in matched) / len(matched)
+    avg_title = sum(len(m[3]) for m in matched) / len(matched)
+    score = {m[0]: bm25_tf(m[2].count("公开"), len(m[2]), avg_text) + bm25_tf(m[3].count("公开"), len(m[3]), avg_title)
+             for m in matched}
+    assert len(rows) == len(matched) > 10  # fewer than 100 matches: every one is shown
+    got = [score[r["report_id"]] for r in rows]
+    assert got == sorted(got, reverse=True)
+    assert [r["report_id"] for r in rows][:3] == sorted(score, key=lambda k: -score[k])[:3]
+    assert rows[0]["hits"] > rows[-1]["hits"]
+
+
 def test_one_agency_year_over_year(server):
     rows = server.rows("agency_year_over_year", agency="平潭综合实验区")
     assert [r["year"] for r in rows] == [2013, 2018, 2019, 2020, 2021, 2022, 2023, 2024, 2025]

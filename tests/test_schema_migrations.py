@@ -72,3 +72,27 @@ def test_a_new_database_gets_every_migration(tmp_path):
     db = open_db(str(tmp_path / "new.db"))
     assert not MIGRATIONS.pending(db)
     assert {"fetch_outcome", "parse_outcome", "outcome"} <= set(db["pages"].columns_dict)
+
+
+def test_an_index_change_adds_indexes_without_rebuilding_the_summary(tmp_path, monkeypatch):
+    """At a million reports report_summary takes minutes to rebuild; its rows are kept in sync by
+    pipelines/derived.py, so a release that only adds an index adds the index. A change of what the rows are
+    made of (a view) rebuilds them."""
+    from pipelines import schema
+
+    path = tmp_path / "old.db"
+    shutil.copy(OLD, path)
+    db = open_db(str(path))
+    # a mark no rebuild would keep: the summary's rows are made again from the live view
+    db.execute("UPDATE report_summary SET title = 'kept' WHERE year = 2019")
+    db.conn.commit()
+    monkeypatch.setitem(schema.SUMMARY_RANK_INDEXES, "idx_report_summary_test_new", "(title, year)")
+    assert ensure_schema(db) is True
+    names = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'report_summary'")}
+    assert {"idx_report_summary_test_new", "idx_report_summary_refusal_rate", "idx_report_summary_year_refused"} <= names
+    assert db.execute("SELECT title FROM report_summary WHERE year = 2019").fetchone() == ("kept",)
+
+    monkeypatch.setitem(schema.VIEWS, "test_view", "SELECT 1 AS one")
+    assert ensure_schema(db) is True
+    assert db.execute("SELECT title FROM report_summary WHERE year = 2019").fetchone() != ("kept",)
+    assert db.execute("SELECT count(*) FROM report_summary").fetchone() == (2,)
