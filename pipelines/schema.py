@@ -264,6 +264,23 @@ def crawl_runs_redis_run(db: sqlite_utils.Database) -> None:
         db.execute("ALTER TABLE crawl_runs ADD COLUMN redis_run TEXT")
 
 
+@MIGRATIONS(name="0011_spam_findings_agency_year")
+def spam_findings_agency_year(db: sqlite_utils.Database) -> None:
+    """`spam_findings.agency`, `agency_id`, `year`: whom a finding is about (its report's, else its page's), kept
+    on the finding so the review list reads an (agency, year, location) index in its own order. Worked out
+    through two joins for every finding, the list took 420–720 ms at a million reports."""
+    cols = db["spam_findings"].columns_dict
+    for name, kind in (("agency", "TEXT"), ("agency_id", "TEXT"), ("year", "INTEGER")):
+        if name not in cols:
+            db.execute(f"ALTER TABLE spam_findings ADD COLUMN {name} {kind}")
+    db.execute("""UPDATE spam_findings SET
+                    agency = coalesce((SELECT r.agency FROM reports r WHERE r.id = spam_findings.report_id),
+                                      (SELECT p.agency FROM pages p WHERE p.id = spam_findings.page_id)),
+                    agency_id = (SELECT r.agency_id FROM reports r WHERE r.id = spam_findings.report_id),
+                    year = coalesce((SELECT r.year FROM reports r WHERE r.id = spam_findings.report_id),
+                                    (SELECT p.year FROM pages p WHERE p.id = spam_findings.page_id))""")
+
+
 # ── derived objects: rebuilt when their definitions change, not on every open ──────────────────────
 
 def _ensure_derived(db: sqlite_utils.Database) -> bool:
@@ -331,7 +348,7 @@ INDEXES = {
         "reports": [["report_key", "revision"], ["is_current", "year"], ["agency_id", "year"], ["year"],
                     ["is_current", "quarantined", "removed_at", "year"],
                     ["format"], ["quarantined"], ["record_hash"]],
-        "spam_findings": [["report_id"], ["page_id"], ["kind"]],
+        "spam_findings": [["report_id"], ["page_id"], ["kind"], ["agency", "year", "location"]],
         "agencies": [["province"], ["level"], ["name"]],
         "applications_wide": [["new_received__total"]],
         "clone_pages": [["clone_host"]],

@@ -449,7 +449,9 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
     if status not in ("new", "changed"):  # seen again: a report once marked removed from its listing is back
         conn.execute("UPDATE reports SET last_seen = ?, removed_at = NULL WHERE id = ?", [seen_at, rid])
     conn.execute("UPDATE pages SET report_id = ?, report_key = ? WHERE id = ?", [rid, key, page_id])
-    conn.execute("UPDATE spam_findings SET report_id = ? WHERE page_id = ?", [rid, page_id])
+    # a finding is about its report's agency and year (pipelines/schema.py 0011)
+    conn.execute("UPDATE spam_findings SET report_id = ?, agency = ?, agency_id = ?, year = ? WHERE page_id = ?",
+                 [rid, record.get("agency"), aid, record.get("year"), page_id])
     if record.get("spam"):  # kept on the row so report_summary needs no per-row subquery
         conn.execute("UPDATE reports SET spam_findings = (SELECT count(*) FROM spam_findings WHERE report_id = ?) "
                      "WHERE id = ?", [rid, rid])
@@ -565,9 +567,13 @@ def _store_findings(db, record, page_id, source, report_id, seen_at) -> None:
             "id": short_hash(source, f["kind"], f["text"], f["where"]), "page_id": page_id, "report_id": report_id,
             "source": source, "kind": f["kind"], "text": f["text"], "location": f["where"], "action": f["action"],
             "evidence": f.get("context") or "", "reviewed": None, "found_at": seen_at,
+            "agency": record.get("agency"), "agency_id": None, "year": record.get("year"),
         })
     if rows:
         _write(db, "spam_findings", rows, "INSERT OR IGNORE")
+        # a page parsed again: findings with no report yet are about the page's agency and year as it reads now
+        db.conn.execute("UPDATE spam_findings SET agency = ?, year = ? WHERE page_id = ? AND report_id IS NULL",
+                        [record.get("agency"), record.get("year"), page_id])
 
 
 def record_parse_failure(db: sqlite_utils.Database, page_id: str, detail: str) -> None:

@@ -108,6 +108,23 @@ def test_spam_findings_read_as_unconfirmed(db):
     assert [(r["kind"], r["text"], r["action"], r["status"]) for r in rows] == [
         ("keyword_substitution", "365体育投注", "restored", "未核实 unconfirmed")] * 2
     assert all(r["report_id"] for r in rows)
+    # kept on the finding for the review list (schema 0011): its report's agency, id and year
+    assert db.execute("SELECT DISTINCT s.agency, s.agency_id, s.year FROM spam_findings s").fetchall() == \
+        db.execute("SELECT DISTINCT r.agency, r.agency_id, r.year FROM spam_findings s JOIN reports r ON r.id = s.report_id").fetchall() \
+        == [("新巴尔虎左旗", "新巴尔虎左旗", 2020)]
+
+
+def test_a_findings_agency_and_year_follow_its_report_through_a_reparse(db):
+    """The quarantined mirror's finding is about the report the mirror copies; a reparse writes whom it is
+    about again (here over a value edited by hand), as it writes the report."""
+    mirror = "https://www.moonvisionstudio.com/zwgk/t20250310_97791.htm"
+    ingest_bytes(db, page_with_counter(1), source=mirror, url=mirror)
+    about = [("平潭综合实验区", "平潭综合实验区", 2024)]
+    assert db.execute("SELECT agency, agency_id, year FROM spam_findings").fetchall() == about
+    db.execute("UPDATE spam_findings SET agency = 'stale', agency_id = NULL, year = 1999")
+    db.conn.commit()
+    assert reparse(db) == {"unchanged": 1}
+    assert db.execute("SELECT agency, agency_id, year FROM spam_findings").fetchall() == about
 
 
 def test_reparse_rebuilds_from_the_archive_without_changes(db):
