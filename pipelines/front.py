@@ -94,9 +94,10 @@ def is_demo(name: str | None) -> bool:
 
 def latest_year(conn: sqlite3.Connection) -> int | None:
     """The latest year with figures (a year with only a stray early report does not count)."""
-    row = conn.execute("SELECT year FROM report_summary WHERE processed IS NOT NULL "
-                       "GROUP BY year ORDER BY year DESC LIMIT 1").fetchone()
-    if row is None:
+    # max(), not GROUP BY year … LIMIT 1: it stops at the first report with figures down the year index, where
+    # the grouping read the whole latest year first (190 ms at a million reports, most of the agency page)
+    row = conn.execute("SELECT max(year) FROM report_summary WHERE processed IS NOT NULL").fetchone()
+    if row is None or row[0] is None:
         row = conn.execute("SELECT max(year) FROM report_summary").fetchone()
     return row[0] if row else None
 
@@ -115,13 +116,16 @@ MIN_PROCESSED = 20  # the refusal ranking's minimum volume: a rate of 2 refusals
 
 
 def landing_data(conn: sqlite3.Connection) -> dict:
-    stats = one(conn, "SELECT count(*) AS reports, count(DISTINCT province) AS provinces, min(year) AS first_year, "
-                      "max(year) AS last_year FROM report_summary")
-    stats["agencies"] = conn.execute(
-        "SELECT count(DISTINCT agency_id) FROM reports WHERE is_current = 1 AND quarantined = 0 "
-        "AND removed_at IS NULL").fetchone()[0]
+    # one aggregate per subquery, each answered by its own index (min and max by one seek each)
+    stats = one(conn, "SELECT (SELECT count(*) FROM report_summary) AS reports, "
+                      "(SELECT count(DISTINCT province) FROM report_summary) AS provinces, "
+                      "(SELECT min(year) FROM report_summary) AS first_year, "
+                      "(SELECT max(year) FROM report_summary) AS last_year")
+    # report_summary holds exactly the published reports: its (agency_id, year) index answers in one pass
+    # (the same count over reports was 3.6 s at a million reports)
+    stats["agencies"] = conn.execute("SELECT count(DISTINCT agency_id) FROM report_summary").fetchone()[0]
     stats["demo_agencies"] = conn.execute(
-        "SELECT count(DISTINCT agency_id) FROM reports WHERE is_current = 1 AND agency_id LIKE '%示例%'").fetchone()[0]
+        "SELECT count(DISTINCT agency_id) FROM report_summary WHERE agency_id LIKE '%示例%'").fetchone()[0]
     run = one(conn, "SELECT id, started_at, finished_at, finish_reason, pages_fetched, reports_new, reports_changed "
                     "FROM crawl_runs ORDER BY started_at DESC LIMIT 1") if _has_table(conn, "crawl_runs") else None
     year = latest_year(conn)
@@ -130,23 +134,27 @@ def landing_data(conn: sqlite3.Connection) -> dict:
                s.withheld + s.declined AS refused,
                round(100.0 * (s.withheld + s.declined) / s.processed, 1) AS rate
         FROM report_summary s JOIN reports r ON r.id = s.report_id LEFT JOIN agencies a ON a.id = r.agency_id
-        WHERE s.year = ? AND s.processed >= ? AND s.withheld IS NOT NULL AND s.declined IS NOT NULL
-        ORDER BY rate DESC, s.processed DESC LIMIT 5""", [year, MIN_PROCESSED])
+        WHERE s.processed > 0 AND s.withheld IS NOT NULL AND s.declined IS NOT NULL AND s.year = ? AND s.processed >= ?
+        ORDER BY round(100.0 * (s.withheld + s.declined) / s.processed, 1) DESC, s.processed DESC, s.agency
+        LIMIT 5""", [year, MIN_PROCESSED])
     refused_most = rows(conn, """
         SELECT coalesce(a.name, s.agency) AS agency, s.agency AS printed, r.agency_id, r.report_key, s.year, s.processed, s.withheld + s.declined AS refused
         FROM report_summary s JOIN reports r ON r.id = s.report_id LEFT JOIN agencies a ON a.id = r.agency_id
-        WHERE s.year = ? AND s.withheld IS NOT NULL AND s.declined IS NOT NULL
-        ORDER BY refused DESC, s.processed DESC LIMIT 5""", [year])
+        WHERE s.processed > 0 AND s.withheld IS NOT NULL AND s.declined IS NOT NULL AND s.year = ?
+        ORDER BY s.withheld + s.declined DESC, round(100.0 * (s.withheld + s.declined) / s.processed, 1) DESC,
+                 s.processed DESC, s.agency
+        LIMIT 5""", [year])
     failing = rows(conn, """
         SELECT coalesce(a.name, s.agency) AS agency, s.agency AS printed, r.agency_id, r.report_key, s.year, s.failed_checks
         FROM report_summary s JOIN reports r ON r.id = s.report_id LEFT JOIN agencies a ON a.id = r.agency_id
         WHERE s.failed_checks > 0 ORDER BY s.year DESC, s.failed_checks DESC, s.agency LIMIT 8""")
     failing_total = conn.execute("SELECT count(*) FROM report_summary WHERE failed_checks > 0").fetchone()[0]
     spam = rows(conn, """
-        SELECT coalesce(p.site, r.agency, p.agency) AS site, count(*) AS findings,
-               min(r.report_key) AS report_key, max(s.reviewed) AS reviewed
-        FROM spam_findings s JOIN pages p ON p.id = s.page_id LEFT JOIN reports r ON r.id = s.report_id
-        GROUP BY 1 ORDER BY findings DESC LIMIT 5""")
+        SELECT c.site, c.findings, (SELECT r.report_key FROM reports r WHERE r.id = c.report_id) AS report_key, c.reviewed
+        FROM (SELECT coalesce(s.site, s.agency) AS site, count(*) AS findings, min(s.report_id) AS report_id,
+                     max(s.reviewed) AS reviewed
+              FROM spam_findings s GROUP BY 1 ORDER BY findings DESC, site LIMIT 5) c
+        ORDER BY c.findings DESC, c.site""")
     return {"stats": stats, "run": run, "year": year, "refusals": refusals, "refused_most": refused_most,
             "failing": failing, "failing_total": failing_total, "spam": spam, "min_processed": MIN_PROCESSED}
 

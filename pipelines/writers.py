@@ -560,6 +560,9 @@ def _keep_decoded_copy(db, record, page_id) -> None:
 
 
 def _store_findings(db, record, page_id, source, report_id, seen_at) -> None:
+    if not record.get("spam"):
+        return
+    site = db.conn.execute("SELECT site FROM pages WHERE id = ?", [page_id]).fetchone()
     rows = []
     for f in record.get("spam") or []:
         rows.append({
@@ -568,6 +571,7 @@ def _store_findings(db, record, page_id, source, report_id, seen_at) -> None:
             "source": source, "kind": f["kind"], "text": f["text"], "location": f["where"], "action": f["action"],
             "evidence": f.get("context") or "", "reviewed": None, "found_at": seen_at,
             "agency": record.get("agency"), "agency_id": None, "year": record.get("year"),
+            "site": site[0] if site else None,
         })
     if rows:
         _write(db, "spam_findings", rows, "INSERT OR IGNORE")

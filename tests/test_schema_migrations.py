@@ -47,7 +47,7 @@ def test_a_database_made_by_main_f5ad5e0_upgrades_in_place(tmp_path):
     # 0010: the distributed run a crawl_runs row was loaded for
     assert "redis_run" in db["crawl_runs"].columns_dict
     # 0011: whom a spam finding is about, kept on the finding
-    assert {"agency", "agency_id", "year"} <= set(db["spam_findings"].columns_dict)
+    assert {"agency", "agency_id", "year", "site"} <= set(db["spam_findings"].columns_dict)
     # the data is all there, and the summary answers
     assert sorted(db.execute("SELECT agency, year, new_requests FROM report_summary").fetchall()) == [
         ("阿拉善盟行政公署", 2019, 9), ("阿拉山口市", 2018, None)]

@@ -118,9 +118,11 @@ def test_a_findings_agency_and_year_follow_its_report_through_a_reparse(db):
     """The quarantined mirror's finding is about the report the mirror copies; a reparse writes whom it is
     about again (here over a value edited by hand), as it writes the report."""
     mirror = "https://www.moonvisionstudio.com/zwgk/t20250310_97791.htm"
-    ingest_bytes(db, page_with_counter(1), source=mirror, url=mirror)
+    ingest_bytes(db, page_with_counter(1), source=mirror, url=mirror, site="www.moonvisionstudio.com")
     about = [("平潭综合实验区", "平潭综合实验区", 2024)]
     assert db.execute("SELECT agency, agency_id, year FROM spam_findings").fetchall() == about
+    assert db.execute("SELECT s.site, p.site FROM spam_findings s JOIN pages p ON p.id = s.page_id").fetchall() == [
+        ("www.moonvisionstudio.com",) * 2]
     db.execute("UPDATE spam_findings SET agency = 'stale', agency_id = NULL, year = 1999")
     db.conn.commit()
     assert reparse(db) == {"unchanged": 1}
