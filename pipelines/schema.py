@@ -450,6 +450,9 @@ SUMMARY_RANK_INDEXES = {
                                   f"{REFUSAL_WHERE}",
     # the landing's newest reports with failing checks (a few in a hundred: a partial index of them alone)
     "idx_report_summary_failing_year": "(year DESC, failed_checks DESC, agency) WHERE failed_checks > 0",
+    # the names printed on reports other than the registered one (沐阳 for 沭阳): the front search's agency
+    # matching reads these few instead of every report's name (220 ms at a million reports)
+    "idx_report_summary_printed_name": "(agency, agency_id) WHERE agency IS NOT registered_agency",
 }
 
 

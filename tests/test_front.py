@@ -157,6 +157,12 @@ def test_search_past_the_count_cap_lists_newest_added_first(db_path, monkeypatch
             "AND r.quarantined = 0 AND r.removed_at IS NULL ORDER BY r.rowid DESC", [capped["expr"]])]
         assert (capped["count"], capped["capped"], capped["order"]) == (3, True, "recent")
         assert [r["report_key"] for r in capped["results"]] == newest[:front_search.PAGE_SIZE] and len(newest) > 3
+        # by year past the cap: the cap's newest-added matches, sorted by year (sorting every match reads every one)
+        by_year = front_search.search(con, "复议", order="year")
+        year_of = dict(con.execute("SELECT report_key, year FROM reports WHERE is_current = 1"))
+        assert by_year["order"] == "year_recent"
+        assert [r["report_key"] for r in by_year["results"]] == sorted(newest[:3], key=lambda k: -year_of[k])
+        assert [r["year"] for r in by_year["results"]] == sorted((year_of[k] for k in newest[:3]), reverse=True)
         monkeypatch.setattr(front_search, "COUNT_CAP", 1000)
         ranked = front_search.search(con, "复议")
         assert (ranked["capped"], ranked["order"]) == (False, "relevance")
