@@ -650,11 +650,19 @@ def serve_and_time(args) -> dict:
         key, aid = con.execute("SELECT r.report_key, r.agency_id FROM report_summary s JOIN reports r ON r.id = "
                                "s.report_id ORDER BY s.new_requests DESC LIMIT 1").fetchone()
         con.close()
-        for name, path in (("landing page /", "/"), ("report page /report/<key>", f"/report/{key}"),
-                           ("agency page /agency/<id>", f"/agency/{urllib.parse.quote(aid)}"),
-                           (f"database page /{dbname}", f"/{dbname}")):
-            if client.get(path).status_code == 200:
-                endpoints.append({"name": name, "kind": "page", "path": path, "params": []})
+        # the landing is worked out once per served file: its first request (first_ms, this check) is what the
+        # first visitor after `nianbao serve` waits; the timed runs after it are served from memory
+        for name, path, params in (("landing page /", "/", []), ("report page /report/<key>", f"/report/{key}", []),
+                                   ("agency page /agency/<id>", f"/agency/{urllib.parse.quote(aid)}", []),
+                                   (f"database page /{dbname}", f"/{dbname}", []),
+                                   ("front search /search?q=", "/search", ["q"]),
+                                   ("front search by year /search?order=year&q=", "/search?order=year", ["q"])):
+            t = time.perf_counter()
+            first = client.get(path + ("&" if "?" in path else "?") + urllib.parse.urlencode(
+                {p: value_for(p, values, 0, overrides) for p in params}) if params else path)
+            if first.status_code == 200:
+                endpoints.append({"name": name, "kind": "page", "path": path, "params": params,
+                                  "first_ms": round((time.perf_counter() - t) * 1000, 1)})
             else:
                 print(f"  (no {name} on this server: not timed)", flush=True)
         if args.only:
@@ -699,9 +707,12 @@ def serve_and_time(args) -> dict:
                 ep["sql_ms"] = direct_ms(db_path, ep["sql"], pv)
                 if not ep["meets_target"] or args.explain:
                     ep["plan"] = explain(db_path, ep["sql"], pv)
+            if ep["path"] == "/":  # worked out once per served file: the landing's first request counts too
+                ep["meets_target"] = ep["meets_target"] and ep["first_ms"] < TARGET_MS
             flag = "ok " if ep["meets_target"] else "MISS"
+            first = f"  first {ep['first_ms']:.0f} ms" if "first_ms" in ep else ""
             print(f"  {flag} {ep['name'][:48]:<48} p50 {ep['p50_ms']:8.1f} ms  p95 {ep['p95_ms']:8.1f} ms  "
-                  f"{info.get('bytes', 0) / 1024:8.1f} KB  {'; '.join(ep['errors'])[:120]}", flush=True)
+                  f"{info.get('bytes', 0) / 1024:8.1f} KB{first}  {'; '.join(ep['errors'])[:120]}", flush=True)
             results["endpoints"].append({k: v for k, v in ep.items()})
         client.close()
         results["load_avg_1m_end"] = round(os.getloadavg()[0], 2)
@@ -767,6 +778,9 @@ def print_report(b: dict | None, s: dict | None, args) -> None:
             print(f"  {ep['name'][:50]:<50}{ep['p50_ms']:>9.1f}{ep['p95_ms']:>9.1f}"
                   f"{(f'{sql_ms:.1f}' if sql_ms is not None else '—'):>9}{ep.get('bytes', 0) / 1024:>9.1f}  "
                   f"{'meets' if ep['meets_target'] else 'MISSES'}{'  ' + '; '.join(ep['errors']) if ep['errors'] else ''}")
+        for ep in s["endpoints"]:
+            if "first_ms" in ep:
+                print(f"  {ep['name']}: first request after the server started {ep['first_ms']:.0f} ms")
         for ep in s["endpoints"]:
             if ep["kind"] == "table":
                 print(f"  {ep['name']}: rows counted {ep.get('filtered_table_rows_count')}, facets timed out "
