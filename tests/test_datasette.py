@@ -350,6 +350,54 @@ def test_facets(server):
     assert {"province", "level"} <= set(agencies["facet_results"])
 
 
+def test_facet_counts_of_an_immutable_file_are_worked_out_once(corpus_db, monkeypatch):
+    """A file served immutable cannot change: its facet queries run once, the unfiltered ones when the
+    server starts (pipelines.publish.warm_facets), and a table page then counts nothing again. Real
+    Datasette in this process; its execute() counted."""
+    import asyncio
+
+    from datasette.app import Datasette
+
+    from pipelines import publish
+
+    publish._FACET_MEMO.clear()
+    ds = Datasette(immutables=[str(corpus_db)], metadata=publish.metadata_for(str(corpus_db)))
+    name = corpus_db.stem
+    facet_queries = []
+    execute = Datasette.execute
+
+    async def counting(self, db_name, sql, *args, **kwargs):
+        if "count(*) as count" in sql:  # ColumnFacet's query
+            facet_queries.append(sql)
+        return await execute(self, db_name, sql, *args, **kwargs)
+
+    monkeypatch.setattr(Datasette, "execute", counting)
+
+    async def visit():
+        await ds.invoke_startup()
+        await publish.warm_facets(ds)
+        warmed = len(facet_queries)
+        page = (await ds.client.get(f"/{name}/report_summary.json?_size=0")).json()
+        both = (await ds.client.get(f"/{name}/report_summary.json?_size=0&province=福建省")).json()
+        again = (await ds.client.get(f"/{name}/report_summary.json?_size=0&province=福建省")).json()
+        return warmed, page, both, again
+
+    warmed, page, filtered, again = asyncio.run(visit())
+    assert warmed >= 4 + 2 + 2  # report_summary's four metadata facets, reports' two, agencies' two, …
+    facets = {n: {i["value"]: i["count"] for i in f["results"]} for n, f in page["facet_results"].items()}
+    con = sqlite3.connect(corpus_db)
+    assert facets["province"] == dict(con.execute("SELECT province, count(*) FROM report_summary "
+                                                  "WHERE province IS NOT NULL GROUP BY province"))
+    assert facets["year"] == dict(con.execute("SELECT year, count(*) FROM report_summary GROUP BY year"))
+    con.close()
+    # the unfiltered page counted nothing; a filtered one counted its four facets once, not twice
+    assert len(facet_queries) == warmed + 4
+    assert {i["value"]: i["count"] for i in filtered["facet_results"]["year"]["results"]} == \
+        {i["value"]: i["count"] for i in again["facet_results"]["year"]["results"]}
+    assert sum(i["count"] for i in filtered["facet_results"]["province"]["results"]) == 9
+    publish._FACET_MEMO.clear()
+
+
 def test_csv_export_of_a_canned_query(server):
     status, headers, body = server.get(f"/{server.db}/refusal_rate_ranking.csv", {"year": "all", "_size": "max", "_dl": "1"})
     assert status == 200 and "attachment" in headers.get("content-disposition", "")
