@@ -153,7 +153,12 @@ class _FacetQueries:
         db = self._datasette.get_database(db_name)
         if db.is_mutable:
             return await self._datasette.execute(db_name, sql, params, **kwargs)
-        key = (db.path, sql, json.dumps(params, sort_keys=True, default=str))
+        try:  # the file as it is: one replaced at the same path (a rebuilt database) is another file
+            st = os.stat(db.path)
+            stamp = (st.st_size, st.st_mtime_ns)
+        except (OSError, TypeError):
+            stamp = None
+        key = (db.path, stamp, sql, json.dumps(params, sort_keys=True, default=str))
         if key in _FACET_MEMO:
             _FACET_MEMO.move_to_end(key)
             return _FACET_MEMO[key]
