@@ -89,18 +89,18 @@ def asgi_wrapper(datasette):
     And the database is served immutable, no canned query writes: anything but GET/HEAD/OPTIONS to a
     database path is 405 (Datasette 0.65.5 answers a POST to a read-only canned query with a 500).
 
-    And when the server starts, the facet counts of its immutable files are worked out (warm_facets)."""
+    And when the server starts, the landing and the facet counts of its immutable files are worked out (warm_up)."""
     def wrap(app):
         async def add_nocount(scope, receive, send):
             if scope.get("type") == "lifespan":
                 # the server's own event loop is running now (Datasette's startup hook runs in another one,
-                # before it): the facet counts are worked out in the background while it answers
+                # before it): the landing and the facet counts are worked out in the background while it answers
                 async def receive_and_warm():
                     message = await receive()
                     if message.get("type") == "lifespan.startup":
                         import asyncio
 
-                        asyncio.get_running_loop().create_task(warm_facets(datasette))
+                        asyncio.get_running_loop().create_task(warm_up(datasette))
                     return message
 
                 await app(scope, receive_and_warm, send)
@@ -189,9 +189,12 @@ def register_facet_classes():
                           for classes in outcome.get_result()])
 
 
-async def warm_facets(datasette) -> None:
-    """Open every table that has facets in the metadata as a reader first sees it (unfiltered, its metadata
-    facets), so their counts are kept before anyone asks. Started when the server starts (asgi_wrapper)."""
+async def warm_up(datasette) -> None:
+    """What is worked out once per immutable file, worked out before anyone asks: the landing's figures
+    (pipelines/front_views.py keeps them; 0.3 s warm at a million reports, 1.7 s on a cold page cache), and
+    every table that has facets in the metadata as a reader first sees it (unfiltered, its metadata facets).
+    Started when the server starts (asgi_wrapper)."""
+    await datasette.client.get("/")
     for name, db in list(datasette.databases.items()):
         if db.is_mutable or name.startswith("_"):
             continue

@@ -352,7 +352,7 @@ def test_facets(server):
 
 def test_facet_counts_of_an_immutable_file_are_worked_out_once(corpus_db, monkeypatch):
     """A file served immutable cannot change: its facet queries run once, the unfiltered ones when the
-    server starts (pipelines.publish.warm_facets), and a table page then counts nothing again. Real
+    server starts (pipelines.publish.warm_up), and a table page then counts nothing again. Real
     Datasette in this process; its execute() counted."""
     import asyncio
 
@@ -361,7 +361,8 @@ def test_facet_counts_of_an_immutable_file_are_worked_out_once(corpus_db, monkey
     from pipelines import publish
 
     publish._FACET_MEMO.clear()
-    ds = Datasette(immutables=[str(corpus_db)], metadata=publish.metadata_for(str(corpus_db)))
+    ds = Datasette(immutables=[str(corpus_db)], metadata=publish.metadata_for(str(corpus_db)),
+                   template_dir=str(publish.TEMPLATES))
     name = corpus_db.stem
     facet_queries = []
     execute = Datasette.execute
@@ -375,7 +376,7 @@ def test_facet_counts_of_an_immutable_file_are_worked_out_once(corpus_db, monkey
 
     async def visit():
         await ds.invoke_startup()
-        await publish.warm_facets(ds)
+        await publish.warm_up(ds)
         warmed = len(facet_queries)
         page = (await ds.client.get(f"/{name}/report_summary.json?_size=0")).json()
         both = (await ds.client.get(f"/{name}/report_summary.json?_size=0&province=福建省")).json()

@@ -93,8 +93,12 @@ def test_an_index_change_adds_indexes_without_rebuilding_the_summary(tmp_path, m
     names = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'report_summary'")}
     assert {"idx_report_summary_test_new", "idx_report_summary_refusal_rate", "idx_report_summary_year_refused"} <= names
     assert db.execute("SELECT title FROM report_summary WHERE year = 2019").fetchone() == ("kept",)
+    # the new index has planner statistics at once (not only after the next write session)
+    assert db.execute("SELECT count(*) FROM sqlite_stat1 WHERE idx = 'idx_report_summary_test_new'").fetchone() == (1,)
 
     monkeypatch.setitem(schema.VIEWS, "test_view", "SELECT 1 AS one")
     assert ensure_schema(db) is True
     assert db.execute("SELECT title FROM report_summary WHERE year = 2019").fetchone() != ("kept",)
     assert db.execute("SELECT count(*) FROM report_summary").fetchone() == (2,)
+    # made again, the summary's statistics are gathered again (DROP TABLE took them)
+    assert db.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'report_summary'").fetchone()[0] >= 15
