@@ -4,6 +4,7 @@ so they share its look, its menu and its time limits."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from urllib.parse import unquote, urlencode
 
@@ -26,6 +27,7 @@ async def _render(datasette, request, template: str, context: dict) -> Response:
 
 
 _LANDING: dict[str, dict] = {}
+_LANDING_WORKING: dict[str, asyncio.Future] = {}
 
 # the report page's tables, rendered synchronously (see the template's header for why)
 _TABLES = Environment(loader=FileSystemLoader(str(Path(__file__).resolve().parent / "templates")), autoescape=select_autoescape(default=True))
@@ -35,10 +37,21 @@ async def landing(datasette, request):
     """The landing's figures cover the whole database (counts, rankings of the latest year): computed once
     per served file when it is immutable (`nianbao serve` opens it so), since they cannot change."""
     db = _db(datasette)
-    data = _LANDING.get(db.path) if not db.is_mutable else None
-    if data is None:
+    if db.is_mutable:
         data = await db.execute_fn(front.landing_data)
-        if not db.is_mutable:
+    else:
+        data = _LANDING.get(db.path)
+        if data is None:
+            # one computation per file: a visitor arriving while the start-up task (publish.warm_up) or another
+            # visitor is working it out waits for that one instead of starting a second beside it
+            working = _LANDING_WORKING.get(db.path)
+            if working is None:
+                working = _LANDING_WORKING[db.path] = asyncio.ensure_future(db.execute_fn(front.landing_data))
+            try:
+                data = await asyncio.shield(working)
+            finally:
+                if working.done():
+                    _LANDING_WORKING.pop(db.path, None)
             _LANDING[db.path] = data
     return await _render(datasette, request, "nianbao_landing.html", data)
 
