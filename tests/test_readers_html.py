@@ -67,3 +67,23 @@ def test_whole_real_page_reads_every_table():
     assert rec["active"]["normative_documents.in_force"] == 698
     assert rec["review_litigation"]["review.total"] == 2
     assert rec["source"]["encoding"] == "utf-8"
+
+
+def test_leaf_cells_and_ragged_rows_read_as_the_walk_reads_them():
+    """The shapes the fast paths take (a cell with no child element; one line of text; rows padded to the
+    widest) give what the full walk gives: spaces of every kind collapsed, a rowspan past a short row kept as
+    None, a missing trailing cell None — never ''."""
+    from lxml import etree
+
+    from extract.readers.html import cell_text, parse_html, table_grid
+
+    root = parse_html("<table>"
+                      "<tr><td rowspan='3'>\u3000一、本年\xa0新收 </td><td>217</td><td>\t1 </td></tr>"
+                      "<tr><td>0</td></tr>"
+                      "<tr><td><p>2</p><p><span>1</span>8</p></td><td></td></tr>"
+                      "</table>")
+    table = root.find(".//table")
+    assert table_grid(table) == [["一、本年 新收", "217", "1"], [None, "0", None], [None, "2\n18", ""]]
+    cells = [cell_text(td) for td in table.iter("td")]
+    assert cells == ["一、本年 新收", "217", "1", "0", "2\n18", ""]
+    assert cell_text(etree.fromstring("<td>\xa0</td>")) == ""

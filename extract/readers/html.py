@@ -40,6 +40,8 @@ def parse_html(text: str, warnings: list[str] | None = None) -> etree._Element:
 
 def cell_text(el: etree._Element) -> str:
     """A cell's text: inline runs joined without spaces ('1'+'2' → '12'), blocks on new lines."""
+    if len(el) == 0:  # a cell with no child element (most of a table): its own text
+        return _lines(el.text or "")
     parts: list[str] = []
 
     def walk(e):
@@ -62,6 +64,8 @@ def cell_text(el: etree._Element) -> str:
 
 
 def _lines(s: str) -> str:
+    if "\n" not in s:
+        return SPACE.sub(" ", s).strip()
     lines = [SPACE.sub(" ", ln).strip() for ln in s.split("\n")]
     return "\n".join(ln for ln in lines if ln)
 
@@ -81,53 +85,45 @@ def table_grid(table: etree._Element, budget: int = MAX_TABLE_CELLS) -> list[lis
     A rowspan stops at the table's last row (as in a browser). Raises TableTooLarge, before expanding
     anything, when the grid would hold more than `budget` cells."""
     rows = [tr for tr in table.iter("tr") if _owning_table(tr) is table]
+    cells: list[list[tuple[etree._Element, int, int]]] = []  # each row's (cell, colspan, rowspan)
     area = 0
     for r, tr in enumerate(rows):
+        row = []
         for td in tr:
             if isinstance(td.tag, str) and td.tag.lower() in ("td", "th"):
-                area += _span(td.get("colspan")) * min(_span(td.get("rowspan")), len(rows) - r)
+                cs, rs = _span(td.get("colspan")), min(_span(td.get("rowspan")), len(rows) - r)
+                row.append((td, cs, rs))
+                area += cs * rs
         if area > budget:
             raise TableTooLarge(f"a table of more than {budget:,} cells once its spans are expanded")
+        cells.append(row)
     grid: list[list[str | None]] = []
     pending: set[tuple[int, int]] = set()
-    for r, tr in enumerate(rows):
-        while len(grid) <= r:
-            grid.append([])
-        line = grid[r]
+    for r, row in enumerate(cells):
+        # filled left to right: a line is always exactly c positions long, so every position is an append
+        line: list[str | None] = []
+        grid.append(line)
         c = 0
-        for td in tr:
-            if not isinstance(td.tag, str) or td.tag.lower() not in ("td", "th"):
-                continue
+        for td, cs, rs in row:
             while (r, c) in pending:
-                _put(line, c, None)
+                line.append(None)
                 c += 1
-            cs = _span(td.get("colspan"))
-            rs = min(_span(td.get("rowspan")), len(rows) - r)
-            _put(line, c, cell_text(td))
-            for dc in range(1, cs):
-                _put(line, c + dc, None)
+            line.append(cell_text(td))
+            line.extend([None] * (cs - 1))
             for dr in range(1, rs):
                 for dc in range(cs):
                     pending.add((r + dr, c + dc))
             c += cs
         while (r, c) in pending:
-            _put(line, c, None)
+            line.append(None)
             c += 1
     width = max((len(r) for r in grid), default=0)
     if width * len(grid) > budget:
         raise TableTooLarge(f"a table of more than {budget:,} cells once its rows are padded")
-    for r in range(len(grid)):
-        for c in range(width):
-            if (r, c) in pending and (c >= len(grid[r]) or grid[r][c] is None):
-                _put(grid[r], c, None)
-        grid[r] += [None] * (width - len(grid[r]))
+    # every spanned position is already None (pending positions lie within the rows' width): padding is all
+    for line in grid:
+        line += [None] * (width - len(line))
     return [row for row in grid if any(f is not None for f in row)]  # an all-empty row is a row of blanks
-
-
-def _put(line: list, c: int, v) -> None:
-    while len(line) <= c:
-        line.append(None)
-    line[c] = v
 
 
 def _span(v) -> int:
