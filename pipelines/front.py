@@ -121,11 +121,15 @@ def landing_data(conn: sqlite3.Connection) -> dict:
                       "(SELECT count(DISTINCT province) FROM report_summary) AS provinces, "
                       "(SELECT min(year) FROM report_summary) AS first_year, "
                       "(SELECT max(year) FROM report_summary) AS last_year")
-    # report_summary holds exactly the published reports: its (agency_id, year) index answers in one pass
-    # (the same count over reports was 3.6 s at a million reports)
-    stats["agencies"] = conn.execute("SELECT count(DISTINCT agency_id) FROM report_summary").fetchone()[0]
+    # agencies with a published report (report_summary holds exactly those; every agency a report names has its
+    # row in agencies): one index probe an agency, not a pass over every report (3.6 s over reports at a million
+    # reports, 105 + 137 ms as DISTINCT over report_summary; 55 + 18 ms so)
+    stats["agencies"] = conn.execute(
+        "SELECT count(*) FROM agencies a WHERE EXISTS (SELECT 1 FROM report_summary s WHERE s.agency_id = a.id)"
+    ).fetchone()[0]
     stats["demo_agencies"] = conn.execute(
-        "SELECT count(DISTINCT agency_id) FROM report_summary WHERE agency_id LIKE '%示例%'").fetchone()[0]
+        "SELECT count(*) FROM agencies a WHERE a.id LIKE '%示例%' "
+        "AND EXISTS (SELECT 1 FROM report_summary s WHERE s.agency_id = a.id)").fetchone()[0]
     run = one(conn, "SELECT id, started_at, finished_at, finish_reason, pages_fetched, reports_new, reports_changed "
                     "FROM crawl_runs ORDER BY started_at DESC LIMIT 1") if _has_table(conn, "crawl_runs") else None
     year = latest_year(conn)
