@@ -525,6 +525,11 @@ def value_for(param: str, values: dict, i: int, overrides: dict) -> str:
     return ""
 
 
+def with_params(path: str, params: dict) -> str:
+    """The path with these query parameters added (after any it has)."""
+    return path + (("&" if "?" in path else "?") + urllib.parse.urlencode(params) if params else "")
+
+
 def percentile(samples: list[float], q: float) -> float:
     s = sorted(samples)
     return s[max(0, math.ceil(q * len(s)) - 1)]
@@ -658,8 +663,7 @@ def serve_and_time(args) -> dict:
                                    ("front search /search?q=", "/search", ["q"]),
                                    ("front search by year /search?order=year&q=", "/search?order=year", ["q"])):
             t = time.perf_counter()
-            first = client.get(path + ("&" if "?" in path else "?") + urllib.parse.urlencode(
-                {p: value_for(p, values, 0, overrides) for p in params}) if params else path)
+            first = client.get(with_params(path, {p: value_for(p, values, 0, overrides) for p in params}))
             if first.status_code == 200:
                 endpoints.append({"name": name, "kind": "page", "path": path, "params": params,
                                   "first_ms": round((time.perf_counter() - t) * 1000, 1)})
@@ -671,7 +675,7 @@ def serve_and_time(args) -> dict:
             times, errors, info = [], Counter(), {}
             for i in range(args.warmup + args.runs):
                 pv = {p: "" if ep.get("blank") else value_for(p, values, i, overrides) for p in ep["params"]}
-                url = ep["path"] + (("&" if "?" in ep["path"] else "?") + urllib.parse.urlencode(pv) if pv else "")
+                url = with_params(ep["path"], pv)
                 t = time.perf_counter()
                 resp = client.get(url)
                 body = resp.content

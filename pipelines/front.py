@@ -96,10 +96,10 @@ def latest_year(conn: sqlite3.Connection) -> int | None:
     """The latest year with figures (a year with only a stray early report does not count)."""
     # max(), not GROUP BY year … LIMIT 1: it stops at the first report with figures down the year index, where
     # the grouping read the whole latest year first (190 ms at a million reports, most of the agency page)
-    row = conn.execute("SELECT max(year) FROM report_summary WHERE processed IS NOT NULL").fetchone()
-    if row is None or row[0] is None:
-        row = conn.execute("SELECT max(year) FROM report_summary").fetchone()
-    return row[0] if row else None
+    (year,) = conn.execute("SELECT max(year) FROM report_summary WHERE processed IS NOT NULL").fetchone()
+    if year is None:
+        (year,) = conn.execute("SELECT max(year) FROM report_summary").fetchone()
+    return year
 
 
 def agency_filter_sql(column: str) -> str:

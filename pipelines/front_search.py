@@ -175,7 +175,7 @@ def search(conn: sqlite3.Connection, q: str, year: str = "", province: str = "",
                                    ORDER BY reports_fts.rowid DESC LIMIT {COUNT_CAP})
                                ORDER BY year DESC, rid DESC LIMIT :limit OFFSET :offset""", params)
         result["order"] = "year_recent"
-        return _finish(conn, result, found, terms, parsed, year, province, level)
+        return _finish(conn, result, found, terms)
     if order == "year":
         ordering = "r.year DESC, reports_fts.rank"
     elif result["capped"]:
@@ -191,10 +191,10 @@ def search(conn: sqlite3.Connection, q: str, year: str = "", province: str = "",
                                   s.failed_checks, a.name AS agency_name
                            {base.replace('WHERE', 'LEFT JOIN agencies a ON a.id = r.agency_id WHERE', 1)}
                            ORDER BY {ordering} LIMIT :limit OFFSET :offset""", params)
-    return _finish(conn, result, found, terms, parsed, year, province, level)
+    return _finish(conn, result, found, terms)
 
 
-def _finish(conn, result: dict, found: list[dict], terms, parsed, year, province, level) -> dict:
+def _finish(conn, result: dict, found: list[dict], terms: list[str]) -> dict:
     """The page's results with a snippet each, or the hints when there are none."""
     for r in found:
         r.pop("rid", None)
@@ -203,7 +203,8 @@ def _finish(conn, result: dict, found: list[dict], terms, parsed, year, province
         r["demo"] = is_demo(r["agency_name"] or r["agency"])
     result["results"] = found
     if not found:
-        result["hints"] = _hints(parsed, year, province, level, bool(result["agencies"]))
+        result["hints"] = _hints(result["parsed"], result["year"], result["province"], result["level"],
+                                 bool(result["agencies"]))
     return result
 
 

@@ -286,7 +286,7 @@ def spam_findings_agency_year(db: sqlite_utils.Database) -> None:
 # ── derived objects: rebuilt when their definitions change, not on every open ──────────────────────
 
 def _ensure_derived(db: sqlite_utils.Database) -> bool:
-    fingerprint = hashlib.sha1(json.dumps([TABLE_KEYS, INDEXES, PARTIAL_INDEXES, SUMMARY_INDEXES, SUMMARY_RANK_INDEXES,
+    fingerprint = hashlib.sha1(json.dumps([TABLE_KEYS, INDEXES, PARTIAL_INDEXES, SUMMARY_INDEXES, SUMMARY_SQL_INDEXES,
                                            VIEWS, FOREIGN_KEYS], sort_keys=True).encode()).hexdigest()[:16]
     row = db.execute("SELECT value FROM nianbao_meta WHERE key = 'derived'").fetchone()
     if row and row[0] == fingerprint and _derived_present(db):
@@ -335,7 +335,7 @@ def _derived_present(db: sqlite_utils.Database) -> bool:
     wanted |= {("index", f"idx_{table}_{'_'.join(cols)}") for table, ixs in INDEXES.items() for cols in ixs}
     wanted |= {("index", summary_index_name(cols)) for cols in SUMMARY_INDEXES}
     wanted |= {("index", name) for name in PARTIAL_INDEXES}
-    wanted |= {("index", name) for name in SUMMARY_RANK_INDEXES}
+    wanted |= {("index", name) for name in SUMMARY_SQL_INDEXES}
     return wanted <= have
 
 
@@ -466,13 +466,15 @@ SUMMARY_INDEXES = [["report_id"], ["year DESC", "new_requests DESC", "agency"],
                    ["year", "agency"], ["province", "agency", "year"], ["province", "year", "agency"]]
 
 
+# report_summary's indexes on expressions or with a WHERE (name → columns and WHERE), made with the table as
+# SUMMARY_INDEXES are (PARTIAL_INDEXES' are made before the summary may be rebuilt, which would drop these).
 # refusal_rate_ranking's four orders (one year or all years; by rate or by count), each read in its index's order
 # so a 1,000-row answer reads ~1,000 entries (a sort of a year's 77,000 reports was 240 ms at a million reports;
 # this is 7–17 ms). The expressions and the WHERE are the query's own, word for word: SQLite uses an expression
 # or a partial index only for the same expression and a WHERE that implies the index's.
 REFUSAL_RATE = "round(100.0 * (withheld + declined) / processed, 1)"
 REFUSAL_WHERE = "WHERE processed > 0 AND withheld IS NOT NULL AND declined IS NOT NULL"
-SUMMARY_RANK_INDEXES = {
+SUMMARY_SQL_INDEXES = {
     "idx_report_summary_year_refusal_rate": f"(year, {REFUSAL_RATE} DESC, processed DESC, agency) {REFUSAL_WHERE}",
     "idx_report_summary_year_refused": f"(year, withheld + declined DESC, {REFUSAL_RATE} DESC, processed DESC, agency) "
                                        f"{REFUSAL_WHERE}",
@@ -509,7 +511,7 @@ def _summary_table(db: sqlite_utils.Database) -> None:
         db["nianbao_meta"].upsert({"key": "summary_made_of", "value": made_of}, pk="key")
     for cols in SUMMARY_INDEXES:
         db.execute(f"CREATE INDEX IF NOT EXISTS {summary_index_name(cols)} ON report_summary ({', '.join(cols)})")
-    for name, body in SUMMARY_RANK_INDEXES.items():
+    for name, body in SUMMARY_SQL_INDEXES.items():
         db.execute(f"CREATE INDEX IF NOT EXISTS {name} ON report_summary {body}")
 
 

@@ -564,7 +564,7 @@ def _store_findings(db, record, page_id, source, report_id, seen_at) -> None:
         return
     site = db.conn.execute("SELECT site FROM pages WHERE id = ?", [page_id]).fetchone()
     rows = []
-    for f in record.get("spam") or []:
+    for f in record["spam"]:
         rows.append({
             # keyed by the source URL, not the fetch: the same spam on a re-fetched page is one finding
             "id": short_hash(source, f["kind"], f["text"], f["where"]), "page_id": page_id, "report_id": report_id,
@@ -573,11 +573,10 @@ def _store_findings(db, record, page_id, source, report_id, seen_at) -> None:
             "agency": record.get("agency"), "agency_id": None, "year": record.get("year"),
             "site": site[0] if site else None,
         })
-    if rows:
-        _write(db, "spam_findings", rows, "INSERT OR IGNORE")
-        # a page parsed again: findings with no report yet are about the page's agency and year as it reads now
-        db.conn.execute("UPDATE spam_findings SET agency = ?, year = ? WHERE page_id = ? AND report_id IS NULL",
-                        [record.get("agency"), record.get("year"), page_id])
+    _write(db, "spam_findings", rows, "INSERT OR IGNORE")
+    # a page parsed again: findings with no report yet are about the page's agency and year as it reads now
+    db.conn.execute("UPDATE spam_findings SET agency = ?, year = ? WHERE page_id = ? AND report_id IS NULL",
+                    [record.get("agency"), record.get("year"), page_id])
 
 
 def record_parse_failure(db: sqlite_utils.Database, page_id: str, detail: str) -> None:

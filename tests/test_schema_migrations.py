@@ -88,7 +88,7 @@ def test_an_index_change_adds_indexes_without_rebuilding_the_summary(tmp_path, m
     # a mark no rebuild would keep: the summary's rows are made again from the live view
     db.execute("UPDATE report_summary SET title = 'kept' WHERE year = 2019")
     db.conn.commit()
-    monkeypatch.setitem(schema.SUMMARY_RANK_INDEXES, "idx_report_summary_test_new", "(title, year)")
+    monkeypatch.setitem(schema.SUMMARY_SQL_INDEXES, "idx_report_summary_test_new", "(title, year)")
     assert ensure_schema(db) is True
     names = {n for (n,) in db.execute("SELECT name FROM sqlite_master WHERE tbl_name = 'report_summary'")}
     assert {"idx_report_summary_test_new", "idx_report_summary_refusal_rate", "idx_report_summary_year_refused"} <= names
