@@ -411,7 +411,7 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
                                           if f["action"] == "quarantined")[:500]
     _update(db, "pages", "id", page_id, page_update)
     _keep_decoded_copy(db, record, page_id)
-    _store_findings(db, record, page_id, source, None, seen_at)
+    _store_findings(db, record, page_id, source, seen_at)
     store_clone(db, record, page_id, (record.get("source") or {}).get("url") or source, seen_at)
     if not _is_report(record):
         return None, "not_a_report"
@@ -559,7 +559,8 @@ def _keep_decoded_copy(db, record, page_id) -> None:
         db.execute("UPDATE archive SET decoded_text = ? WHERE sha256 = ?", [text, row[0]])
 
 
-def _store_findings(db, record, page_id, source, report_id, seen_at) -> None:
+def _store_findings(db, record, page_id, source, seen_at) -> None:
+    """The page's findings, with no report yet (store_record links them once it knows the report)."""
     if not record.get("spam"):
         return
     site = db.conn.execute("SELECT site FROM pages WHERE id = ?", [page_id]).fetchone()
@@ -567,7 +568,7 @@ def _store_findings(db, record, page_id, source, report_id, seen_at) -> None:
     for f in record["spam"]:
         rows.append({
             # keyed by the source URL, not the fetch: the same spam on a re-fetched page is one finding
-            "id": short_hash(source, f["kind"], f["text"], f["where"]), "page_id": page_id, "report_id": report_id,
+            "id": short_hash(source, f["kind"], f["text"], f["where"]), "page_id": page_id, "report_id": None,
             "source": source, "kind": f["kind"], "text": f["text"], "location": f["where"], "action": f["action"],
             "evidence": f.get("context") or "", "reviewed": None, "found_at": seen_at,
             "agency": record.get("agency"), "agency_id": None, "year": record.get("year"),
