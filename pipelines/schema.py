@@ -186,7 +186,9 @@ def record_rest(record: dict, source_url: str | None, page_sha256: str | None) -
         rest["source"] = {k: v for k, v in src.items()
                           if not (k == "url" and v == source_url) and not (k == "sha256" and v == page_sha256)}
     return rest
-# `ascii`: the indexed text is already bigrams and ASCII words split by spaces (pipelines/search.py), so it
+
+
+# `ascii`: the indexed text is only CJK bigrams and ASCII words split by spaces (pipelines/search.py), so it
 # finds the same tokens as unicode61 (tests/test_search_index.py) while tokenising in half the time; a
 # database made with unicode61 keeps it (same tokens, same answers) rather than re-reading every text
 FTS_SQL = "CREATE VIRTUAL TABLE reports_fts USING fts5(title, search_text, content='', tokenize='ascii')"
