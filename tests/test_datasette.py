@@ -350,6 +350,41 @@ def test_facets(server):
     assert {"province", "level"} <= set(agencies["facet_results"])
 
 
+def test_table_search_past_its_cap_reads_the_newest_matches(corpus_db, monkeypatch):
+    """A table search with more matches than TABLE_SEARCH_CAP lists the newest-added CAP of them, in the
+    table's order, and says so; one with fewer is Datasette's own. Real Datasette in this process."""
+    import asyncio
+
+    from datasette.app import Datasette
+
+    from pipelines import publish
+
+    ds = Datasette(immutables=[str(corpus_db)], metadata=publish.metadata_for(str(corpus_db)),
+                   template_dir=str(publish.TEMPLATES))
+    url = f"/{corpus_db.stem}/reports.json?_search=复议&_shape=objects&_col=year&_size=100"
+    con = sqlite3.connect(corpus_db)
+    matches = [r for r, in con.execute("SELECT rowid FROM reports_fts WHERE reports_fts MATCH '\"复议\"' "
+                                       "ORDER BY rowid DESC")]
+    id_of = dict(con.execute("SELECT rowid, id FROM reports"))
+    year_of = dict(con.execute("SELECT id, year FROM reports"))
+    con.close()
+    assert len(matches) >= 10
+
+    def get(cap):
+        monkeypatch.setattr(publish, "TABLE_SEARCH_CAP", cap)
+        return asyncio.run(ds.client.get(url)).json()
+
+    whole, capped = get(len(matches)), get(3)
+    assert sorted(r["id"] for r in whole["rows"]) == sorted(id_of[r] for r in matches)
+    assert "newest-added" not in whole["human_description_en"]
+    newest = [id_of[r] for r in matches[:3]]
+    assert sorted(r["id"] for r in capped["rows"]) == sorted(newest)
+    assert [r["year"] for r in capped["rows"]] == sorted((year_of[i] for i in newest), reverse=True)
+    assert "最新收录的 3 条" in capped["human_description_en"] and "search_reports" in capped["human_description_en"]
+    page = asyncio.run(ds.client.get(url.replace(".json", "")))
+    assert page.status_code == 200 and "最新收录的 3 条" in page.text
+
+
 def test_facet_counts_of_an_immutable_file_are_worked_out_once(corpus_db, monkeypatch):
     """A file served immutable cannot change: its facet queries run once, the unfiltered ones when the
     server starts (pipelines.publish.warm_up), and a table page then counts nothing again. Real
