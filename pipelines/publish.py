@@ -141,7 +141,8 @@ def bounded_search(qs: bytes) -> bytes:
 # (reports: year): every match is looked up and sorted before the first 50 are shown. At a million reports a
 # common word matches most of them: 1.3–2.6 s, some answers past the 3 s limit. Past TABLE_SEARCH_CAP matches
 # the search reads the newest-added TABLE_SEARCH_CAP (FTS5 walks its rowids backwards and stops), sorted as
-# asked, and the page says so; fewer matches are searched as Datasette does.
+# asked, and the page says so; fewer matches are searched as Datasette does. Not with a column filter or
+# `_where` beside the search: the matches it keeps might be none of the newest, so that search stays whole.
 TABLE_SEARCH_CAP = 10_000
 _TABLE_SEARCH = re.compile(r"^(?P<pk>\S+) in \(select rowid from (?P<fts>\S+) where (?P=fts) match "
                            r"(?P<match>escape_fts\(:search\)|:search)\)$")
@@ -151,6 +152,8 @@ _TABLE_SEARCH = re.compile(r"^(?P<pk>\S+) in \(select rowid from (?P<fts>\S+) wh
 def filters_from_request(request, database, table, datasette):
     """Datasette's own search filter, capped (see TABLE_SEARCH_CAP); every other filter as it is."""
     outcome = yield
+    if "_where" in request.args or any(not k.startswith("_") for k in request.args):
+        return
     outcome.force_result([_capped_table_search(f, database, datasette)
                           if getattr(f, "__qualname__", "") == "search_filters.<locals>.inner" else f
                           for f in outcome.get_result()])

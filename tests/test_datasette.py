@@ -383,6 +383,12 @@ def test_table_search_past_its_cap_reads_the_newest_matches(corpus_db, monkeypat
     assert "最新收录的 3 条" in capped["human_description_en"] and "search_reports" in capped["human_description_en"]
     page = asyncio.run(ds.client.get(url.replace(".json", "")))
     assert page.status_code == 200 and "最新收录的 3 条" in page.text
+    # beside a column filter the search stays whole: the newest matches might be of other years
+    oldest_year = min(year_of[id_of[r]] for r in matches)
+    filtered = asyncio.run(ds.client.get(url + f"&year={oldest_year}")).json()
+    assert sorted(r["id"] for r in filtered["rows"]) == sorted(
+        id_of[r] for r in matches if year_of[id_of[r]] == oldest_year)
+    assert filtered["rows"] and "最新收录" not in filtered["human_description_en"]
 
 
 def test_facet_counts_of_an_immutable_file_are_worked_out_once(corpus_db, monkeypatch):
