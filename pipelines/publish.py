@@ -161,13 +161,10 @@ def filters_from_request(request, database, table, datasette):
 
 def _capped_table_search(search_filter, database, datasette):
     async def capped():
-        args = await search_filter()
-        if not args:
+        args = await search_filter()  # its `_search` clause (only one: `_search_<column>` clauses do not match)
+        i, m = next(((i, m) for i, c in enumerate(args.where_clauses) if (m := _TABLE_SEARCH.match(c))), (0, None))
+        if m is None:
             return args
-        found = [(i, m) for i, c in enumerate(args.where_clauses) if (m := _TABLE_SEARCH.match(c))]
-        if len(found) != 1 or "search" not in args.params:
-            return args
-        i, m = found[0]
         fts, match = m["fts"], m["match"]
         try:
             many = (await datasette.get_database(database).execute(
