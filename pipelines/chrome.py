@@ -60,8 +60,12 @@ def _content_selectors() -> tuple[dict, dict, list]:
 
 
 def _holds_report(el: etree._Element) -> bool:
-    text = "".join(el.itertext())
-    return len(WS.sub("", text)) >= 50 or el.find(".//table") is not None
+    n = 0
+    for t in el.itertext():  # counted until 50: a container can hold the whole page
+        n += len(WS.sub("", t))
+        if n >= 50:
+            return True
+    return el.find(".//table") is not None
 
 
 WS = re.compile(r"\s+")
@@ -156,6 +160,20 @@ META_IN_SOURCE = re.compile("(" + "|".join(STRONG_META) + r")\s*(?:[:：]|</)")
 SHELL_META = ("来源", "时间", "发布时间", "发布日期", "发文日期", "发布机构", "信息来源", "成文日期")
 
 
+def _short_text(el: etree._Element, limit: int) -> str | None:
+    """el's text runs, stripped and joined by spaces, or None past `limit` characters: read no further than
+    that, because a date's parent can be the page's whole content container."""
+    parts, n = [], -1
+    for t in el.itertext():
+        t = t.strip()
+        if t:
+            n += len(t) + 1
+            if n > limit:
+                return None
+            parts.append(t)
+    return " ".join(parts)
+
+
 def shell_meta(tree: etree._Element) -> dict:
     """'来源：… 时间：…' lines in the page shell (under the title, outside the body container)."""
     out: dict = {}
@@ -163,8 +181,8 @@ def shell_meta(tree: etree._Element) -> dict:
         el = node.getparent()
         if el is None or (isinstance(el.tag, str) and el.tag.lower() in ("script", "style")):
             continue
-        text = " ".join(t.strip() for t in el.itertext() if t.strip())
-        if len(text) <= 120:
+        text = _short_text(el, 120)
+        if text is not None:
             for k, v in parse_meta(normalize(text)).items():
                 if k in SHELL_META:
                     out.setdefault(k, v)
