@@ -299,6 +299,39 @@ def search_index_hashsize(db: sqlite_utils.Database) -> None:
     db.execute(f"INSERT INTO reports_fts (reports_fts, rank) VALUES ('hashsize', {FTS_HASHSIZE})")
 
 
+# Tables keyed by text: as rowid tables each keeps its key twice, in the row and in the automatic index
+# beside it (with a rowid in both). WITHOUT ROWID, the key is the table (0.3 KB a report: bench/publish.py).
+# Not `reports` (its rowid is the search index's) nor `pages` (a reparse reads them in rowid order).
+KEYED_TABLES = ("archive", "report_sources", "agencies", *WIDE.values())
+
+
+@MIGRATIONS(name="0013_keyed_text_tables")
+def keyed_text_tables(db: sqlite_utils.Database) -> None:
+    """The archive's index, report_sources, agencies and the wide tables WITHOUT ROWID (KEYED_TABLES), copied
+    once into the new layout; their secondary indexes are made again with the derived objects."""
+    for table in KEYED_TABLES:
+        if table in db.table_names():
+            _rebuild_without_rowid(db, table)
+
+
+def _rebuild_without_rowid(db: sqlite_utils.Database, table: str) -> None:
+    import re
+
+    sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()[0]
+    if "WITHOUT ROWID" in sql.upper():
+        return
+    new_sql = re.sub(r"^CREATE TABLE\s+(\[[^\]]+\]|\"[^\"]+\"|\S+)", f"CREATE TABLE [{table}_keyed]", sql.strip())
+    db.execute(new_sql.rstrip(";") + " WITHOUT ROWID")
+    db.execute(f"INSERT INTO [{table}_keyed] SELECT * FROM [{table}]")
+    db.execute(f"DROP TABLE [{table}]")
+    # legacy: a rename that leaves views alone (they name the table, which exists again once renamed)
+    db.execute("PRAGMA legacy_alter_table = ON")
+    try:
+        db.execute(f"ALTER TABLE [{table}_keyed] RENAME TO [{table}]")
+    finally:
+        db.execute("PRAGMA legacy_alter_table = OFF")
+
+
 # ── derived objects: rebuilt when their definitions change, not on every open ──────────────────────
 
 def _ensure_derived(db: sqlite_utils.Database) -> bool:
@@ -362,7 +395,7 @@ def _wide_tables(db: sqlite_utils.Database) -> None:
         cols = [column(k) for k in keys]
         if not t.exists():
             body = ", ".join(f"[{c}] NUMERIC" for c in cols)
-            db.execute(f"CREATE TABLE [{WIDE[table]}] (report_id TEXT PRIMARY KEY, {body})")
+            db.execute(f"CREATE TABLE [{WIDE[table]}] (report_id TEXT PRIMARY KEY, {body}) WITHOUT ROWID")
         else:
             for c in cols:
                 if c not in t.columns_dict:

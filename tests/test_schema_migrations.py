@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 
 from conftest import FIXTURES, shared
 
 from pipelines.ingest import ingest_paths, reparse
-from pipelines.schema import MIGRATIONS, RECORD_JSON_COLUMNS, ensure_schema, open_db
+from pipelines.schema import KEYED_TABLES, MIGRATIONS, RECORD_JSON_COLUMNS, ensure_schema, open_db
 
 OLD = FIXTURES / "db" / "main-f5ad5e0.db"
 
@@ -48,6 +49,17 @@ def test_a_database_made_by_main_f5ad5e0_upgrades_in_place(tmp_path):
     assert "redis_run" in db["crawl_runs"].columns_dict
     # 0011: whom a spam finding is about, kept on the finding
     assert {"agency", "agency_id", "year", "site"} <= set(db["spam_findings"].columns_dict)
+    # 0013: the tables keyed by text keep their key once (WITHOUT ROWID), every row and index kept
+    for table in KEYED_TABLES:
+        assert "WITHOUT ROWID" in db[table].schema.upper(), table
+    old = sqlite3.connect(OLD)
+    for table, cols in (("archive", "sha256, size"), ("report_sources", "report_key, page_source, report_id"),
+                        ("agencies", "id, name, province"), ("applications_wide", "*")):
+        sql = f"SELECT {cols} FROM [{table}]"
+        assert sorted(db.execute(sql)) == sorted(old.execute(sql)), table
+    old.close()
+    assert {"idx_agencies_name", "idx_applications_wide_new_received__total"} <= set(
+        r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'"))
     # the data is all there, and the summary answers
     assert sorted(db.execute("SELECT agency, year, new_requests FROM report_summary").fetchall()) == [
         ("阿拉善盟行政公署", 2019, 9), ("阿拉山口市", 2018, None)]
@@ -74,6 +86,7 @@ def test_a_new_database_gets_every_migration(tmp_path):
     db = open_db(str(tmp_path / "new.db"))
     assert not MIGRATIONS.pending(db)
     assert {"fetch_outcome", "parse_outcome", "outcome"} <= set(db["pages"].columns_dict)
+    assert all("WITHOUT ROWID" in db[t].schema.upper() for t in KEYED_TABLES)
 
 
 def test_an_index_change_adds_indexes_without_rebuilding_the_summary(tmp_path, monkeypatch):
