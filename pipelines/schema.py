@@ -322,7 +322,10 @@ def _rebuild_without_rowid(db: sqlite_utils.Database, table: str) -> None:
         return
     new_sql = re.sub(r"^CREATE TABLE\s+(\[[^\]]+\]|\"[^\"]+\"|\S+)", f"CREATE TABLE [{table}_keyed]", sql.strip())
     db.execute(new_sql.rstrip(";") + " WITHOUT ROWID")
-    db.execute(f"INSERT INTO [{table}_keyed] SELECT * FROM [{table}]")
+    # in key order (the old automatic index's): the new B-tree is appended to, its pages filled
+    pk = [name for _pos, name in sorted((p, n) for _c, n, _t, _nn, _d, p in db.execute(f"PRAGMA table_info([{table}])")
+                                         if p)]
+    db.execute(f"INSERT INTO [{table}_keyed] SELECT * FROM [{table}] ORDER BY {', '.join(f'[{c}]' for c in pk)}")
     db.execute(f"DROP TABLE [{table}]")
     # legacy: a rename that leaves views alone (they name the table, which exists again once renamed)
     db.execute("PRAGMA legacy_alter_table = ON")
