@@ -307,7 +307,7 @@ KEYED_TABLES = ("archive", "report_sources", "agencies", *WIDE.values())
 
 @MIGRATIONS(name="0013_keyed_text_tables")
 def keyed_text_tables(db: sqlite_utils.Database) -> None:
-    """The archive's index, report_sources, agencies and the wide tables WITHOUT ROWID (KEYED_TABLES), copied
+    """archive, report_sources, agencies and the wide tables WITHOUT ROWID (KEYED_TABLES), each copied
     once into the new layout; their secondary indexes are made again with the derived objects."""
     for table in KEYED_TABLES:
         if table in db.table_names():

@@ -54,7 +54,8 @@ def test_a_database_made_by_main_f5ad5e0_upgrades_in_place(tmp_path):
         assert "WITHOUT ROWID" in db[table].schema.upper(), table
     old = sqlite3.connect(OLD)
     for table, cols in (("archive", "sha256, size"), ("report_sources", "report_key, page_source, report_id"),
-                        ("agencies", "id, name, province"), ("applications_wide", "*")):
+                        ("agencies", "id, name, province"),
+                        ("applications_wide", ", ".join(f"[{c[1]}]" for c in old.execute("PRAGMA table_info(applications_wide)")))):
         sql = f"SELECT {cols} FROM [{table}]"
         assert sorted(db.execute(sql)) == sorted(old.execute(sql)), table
     old.close()
