@@ -158,17 +158,8 @@ def archive_to_warc(db: sqlite_utils.Database) -> None:
 def keyed_tables(db: sqlite_utils.Database) -> None:
     """cells and checks WITHOUT ROWID: their primary key is the table, not a second copy of every row beside
     it (at a million reports ~15 M cells and ~34 M checks). Copied once into the new layout."""
-    import re
-
     for table in ("cells", "checks"):
-        sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()[0]
-        if "WITHOUT ROWID" in sql.upper():
-            continue
-        new_sql = re.sub(r"^CREATE TABLE\s+(\[[^\]]+\]|\"[^\"]+\"|\S+)", f"CREATE TABLE [{table}_keyed]", sql.strip())
-        db.execute(new_sql.rstrip(";") + " WITHOUT ROWID")
-        db.execute(f"INSERT INTO [{table}_keyed] SELECT * FROM [{table}]")
-        db.execute(f"DROP TABLE [{table}]")
-        db.execute(f"ALTER TABLE [{table}_keyed] RENAME TO [{table}]")
+        _rebuild_without_rowid(db, table)
 
 
 RECORD_JSON_OMIT = ("text", "raw", "active", "applications", "review_litigation", "prose", "prose_evidence", "checks")
@@ -315,6 +306,7 @@ def keyed_text_tables(db: sqlite_utils.Database) -> None:
 
 
 def _rebuild_without_rowid(db: sqlite_utils.Database, table: str) -> None:
+    """`table` as a WITHOUT ROWID table of the same columns, key and rows (nothing when it is one already)."""
     import re
 
     sql = db.execute("SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]).fetchone()[0]
