@@ -490,7 +490,7 @@ def run_worker(redis_url: str, warc_dir: str, overrides: dict | None = None, say
                        listed={n: SharedLinks(server, site_key(run, "listed", n)) for n in names},
                        listing_failures=SharedCounts(server, site_key(run, "listing_failures")))
     settings = worker_settings(redis_url, run, worker, warc_dir, overrides)
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)  # the root log handler: Scrapy's LOG_INSTALL_ROOT_HANDLER, True by default
     crawler = process.create_crawler(WorkerSpider)
     process.crawl(crawler, crawl_state=state)
 

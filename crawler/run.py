@@ -89,7 +89,7 @@ def crawl(db, sites: list[dict], jobdir: str | None = None, overrides: dict | No
     reparse(db, only_pending=True, workers=settings.getint("NIANBAO_EXTRACT_WORKERS", 1),
             hosts=pre.government_hosts, sites=pre.sites)
     state = CrawlState(db, [dict(s) for s in sites], frozenset(hosts or registry_hosts()), validators(db))
-    process = CrawlerProcess(settings, install_root_handler=True)
+    process = CrawlerProcess(settings)  # the root log handler: Scrapy's LOG_INSTALL_ROOT_HANDLER, True by default
     crawler = process.create_crawler(ReportsSpider)
     process.crawl(crawler, crawl_state=state)
     process.start()
