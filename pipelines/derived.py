@@ -119,7 +119,7 @@ def ensure_tables(db) -> bool:
 
 
 # indexes the write path never reads: dropped for a bulk load into an empty database, built once after it
-LOAD_DEFERRED = {"cells": None, "checks": None, "report_summary": None, "failing_checks_current": None,
+LOAD_DEFERRED = {"cell_values": None, "checks": None, "report_summary": None, "failing_checks_current": None,
                  "year_pairs": None, "missing_years": None, "outcome_mix": None, "agencies": None,
                  "pages": ["outcome", "crawl_run_id", "fetch_outcome", "parse_outcome"],
                  "reports": ["is_current", "year", "format", "quarantined", "record_hash"]}

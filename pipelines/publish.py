@@ -261,6 +261,19 @@ async def warm_up(datasette) -> None:
 
 
 @hookimpl
+def render_cell(value, column, table, database, datasette):
+    """`cells` is a view (pipelines/schema.py 0014), and a view declares no foreign key: its report_id links
+    to the report's row here, as the cells table's foreign key made Datasette link it."""
+    if table == "cells" and column == "report_id" and isinstance(value, str):
+        from datasette.utils import tilde_encode
+        from markupsafe import Markup, escape
+
+        href = datasette.urls.row(database, "reports", tilde_encode(value))
+        return Markup(f'<a href="{escape(href)}">{escape(value)}</a>')
+    return None
+
+
+@hookimpl
 def register_routes(datasette):
     from pipelines.front_views import routes
 

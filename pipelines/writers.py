@@ -58,6 +58,13 @@ def _update(db, table: str, pk: str, pk_value, values: dict) -> None:
 
 _INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 
+# cells are written as `cell_values` (pipelines/schema.py 0014): (report rowid, key number, value, raw,
+# unparsed, source, confidence, resolved_by, computed). A cell whose key has no number yet waits in the buffer
+# as (report rowid, table_name, key, value …) under CELL_ROWS, numbered when the buffer is written
+CELLS_SQL = ("INSERT OR REPLACE INTO cell_values (report_n, key_n, value, raw, unparsed, source, confidence, "
+             "resolved_by, computed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+CELL_ROWS = "cells to number"
+
 
 class RowBuffer:
     """Rows the store writes and never reads back while storing (cells, checks, the wide tables, the search
@@ -93,8 +100,33 @@ class RowBuffer:
 
     def flush(self, conn) -> None:
         for sql, params in self.rows.items():
+            if sql == CELL_ROWS:
+                sql, params = CELLS_SQL, numbered_cells(conn, params)
             conn.executemany(sql, params)
         self.rows.clear()
+
+
+def numbered_cells(conn, rows: list[tuple]) -> list[tuple]:
+    """Cell rows (report rowid, table_name, key, value …) as `cell_values` rows (report rowid, key number,
+    value …). Their keys are added to `cell_keys` here, in the transaction that writes their cells: a
+    rolled-back page takes the keys it added with it, and the next page with such a key adds it again."""
+    conn.executemany("INSERT OR IGNORE INTO cell_keys (table_name, key) VALUES (?, ?)",
+                     sorted({(r[1], r[2]) for r in rows}))
+    numbers = {(t, k): n for n, t, k in conn.execute("SELECT n, table_name, key FROM cell_keys")}
+    return [(r[0], numbers[r[1], r[2]], *r[3:]) for r in rows]
+
+
+def cell_numbers(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
+    """{table_name: {key: number}} of the keys `cell_keys` held when this connection first stored a cell (the
+    canonical ones, numbered by migration 0014). Only those: a key numbered later, in some transaction that
+    may yet roll back, is never taken from here but numbered with its cells (numbered_cells)."""
+    numbers = getattr(db, "_nianbao_cell_numbers", None)
+    if numbers is None:
+        numbers = {}
+        for n, table, key in db.conn.execute("SELECT n, table_name, key FROM cell_keys"):
+            numbers.setdefault(table, {})[key] = n
+        db._nianbao_cell_numbers = numbers
+    return numbers
 
 
 @contextmanager
@@ -462,8 +494,7 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
     return rid, status
 
 
-CELLS_SQL = ("INSERT OR REPLACE INTO [cells] ([report_id], [table_name], [key], [value], [raw], [unparsed], [source], "
-             "[confidence], [resolved_by], [computed]) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+
 CHECKS_SQL = "INSERT OR REPLACE INTO [checks] ([report_id], [rule], [key], [ok], [detail]) VALUES (?, ?, ?, ?, ?)"
 FTS_INSERT_SQL = "INSERT INTO reports_fts (rowid, title, search_text) VALUES (?, ?, ?)"
 REPORT_COLS = ("id", "report_key", "agency_id", "agency", "year", "revision", "is_current", "removed_at", "format",
@@ -513,22 +544,32 @@ def _insert_revision(db, record, prepared, rid, key, aid, revision, rhash, fhash
     cell_info = record.get("cell_info") or {}
     kind = src.get("kind")
     wide = {t: {"report_id": rid} for t in WIDE}
-    cells = []
+    cells, to_number = [], []
+    all_numbers = cell_numbers(db)
     for table in ("active", "applications", "review_litigation", "prose"):
-        keys, wrow = _WIDE_KEYS[table], wide[table]
+        keys, wrow, numbers = _WIDE_KEYS[table], wide[table], all_numbers.get(table, {})
         for k, v in (record.get(table) or {}).items():
             name = f"{table}.{k}"
             # a prose figure's printed text is the sentence it came from
             raw = evidence.get(k) if table == "prose" else raw_all.get(name)
             info = cell_info.get(name)
-            if info:  # how the cell was read: OCR, prose, a computed sum
-                cells.append((rid, table, k, v, raw, int(name in unparsed), info.get("source") or kind,
-                              info.get("confidence"), info.get("resolved_by"), int(bool(info.get("computed")))))
+            n = numbers.get(k)
+            if n is not None and not info:  # (most cells: one tuple)
+                cells.append((rowid, n, v, raw, int(name in unparsed), kind, None, None, 0))
             else:
-                cells.append((rid, table, k, v, raw, int(name in unparsed), kind, None, None, 0))
+                rest = (v, raw, int(name in unparsed), kind, None, None, 0) if not info else (
+                    # how the cell was read: OCR, prose, a computed sum
+                    v, raw, int(name in unparsed), info.get("source") or kind, info.get("confidence"),
+                    info.get("resolved_by"), int(bool(info.get("computed"))))
+                if n is not None:
+                    cells.append((rowid, n, *rest))
+                else:
+                    to_number.append((rowid, table, k, *rest))
             if k in keys:
                 wrow[_COLUMN[k]] = v
     rows.add_all(CELLS_SQL, cells)
+    if to_number:
+        rows.add_all(CELL_ROWS, to_number)
     apps = record.get("applications") or {}
     for group, group_rows in GROUPS.items():
         parts = [apps.get(f"{r}.total") for r in group_rows]

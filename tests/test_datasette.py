@@ -350,6 +350,24 @@ def test_facets(server):
     assert {"province", "level"} <= set(agencies["facet_results"])
 
 
+
+def test_the_cells_view_reads_a_report_and_links_it(server, corpus_db):
+    """`cells` is a view over the cells stored by number (pipelines/schema.py 0014): filtered by report as a
+    table was, faceted by table, and each report_id a link to its report's row, as the foreign key of the
+    cells table was."""
+    rid, _ = report_id(corpus_db, "平潭综合实验区", 2024)
+    rows = server.rows("cells", report_id=rid, table_name="applications", key="new_received.total")
+    assert [(r["value"], r["raw"], r["source"]) for r in rows] == [(218, "218", "html")]
+    data = server.json(f"/{server.db}/cells.json", report_id=rid, _size="0", _facet="table_name")
+    facet = {i["value"]: i["count"] for i in data["facet_results"]["table_name"]["results"]}
+    with sqlite3.connect(corpus_db) as con:
+        assert facet == dict(con.execute("SELECT k.table_name, count(*) FROM cell_values v JOIN cell_keys k "
+                                         "ON k.n = v.key_n JOIN reports r ON r.rowid = v.report_n WHERE r.id = ? "
+                                         "GROUP BY 1", [rid]))
+    assert facet["applications"] > 100
+    status, _, body = server.get(f"/{server.db}/cells", {"report_id": rid, "key": "new_received.total"})
+    assert status == 200 and f'<a href="/{server.db}/reports/{rid}">{rid}</a>' in body.decode("utf-8")
+
 def test_table_search_past_its_cap_reads_the_newest_matches(corpus_db, monkeypatch):
     """A table search with more matches than TABLE_SEARCH_CAP lists the newest-added CAP of them, in the
     table's order, and says so; one with fewer is Datasette's own. Real Datasette in this process."""

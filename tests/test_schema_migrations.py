@@ -58,6 +58,15 @@ def test_a_database_made_by_main_f5ad5e0_upgrades_in_place(tmp_path):
                         ("applications_wide", ", ".join(f"[{c[1]}]" for c in old.execute("PRAGMA table_info(applications_wide)")))):
         sql = f"SELECT {cols} FROM [{table}]"
         assert sorted(db.execute(sql)) == sorted(old.execute(sql)), table
+    # 0014: the cells by number (cell_values, cell_keys), `cells` a view that reads every old row back
+    cells_sql = "SELECT report_id, table_name, key, value, raw, unparsed FROM cells ORDER BY 1, 2, 3"
+    old_cells = old.execute(cells_sql).fetchall()
+    assert len(old_cells) == 205 and db.execute(cells_sql).fetchall() == old_cells
+    assert db.execute("SELECT type FROM sqlite_master WHERE name = 'cells'").fetchone() == ("view",)
+    assert db.execute("SELECT count(*) FROM cell_values").fetchone() == (205,)
+    assert "WITHOUT ROWID" in db["cell_values"].schema.upper()
+    assert db.execute("SELECT DISTINCT source, confidence, resolved_by, computed FROM cells").fetchall() == [
+        (None, None, None, None)]  # made before 0003: how a cell was read is not known
     old.close()
     assert {"idx_agencies_name", "idx_applications_wide_new_received__total"} <= set(
         r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'"))

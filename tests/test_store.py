@@ -227,3 +227,36 @@ def test_a_printed_name_finds_its_registry_agency_as_trying_every_registered_nam
     assert matched == {name: plain_rule(agency_id(name)) for name in printed}
     assert matched["平潭综合实验区管委会"] == agency_id(agencies[0]["agency"])
     assert sum(m in registered and agency_id(p) not in registered for p, m in matched.items()) > 300
+
+
+def test_cells_are_stored_by_number_and_a_new_key_goes_with_its_transaction(db):
+    """`cells` is a view of `cell_values` (report rowid, key number) and `cell_keys` (pipelines/schema.py
+    0014). A key first seen on a page is numbered in that page's transaction: a rolled-back page takes its
+    key with it, and the next page to use the key numbers it again, so no cell points at a missing key."""
+    from pipelines.writers import CELL_ROWS, RowBuffer
+
+    ingest_paths(db, [str(shared("seeds", "000_bf21e4edf43461de.txt"))])
+    conn = db.conn
+    (rid, n), = conn.execute("SELECT id, rowid FROM reports")
+    stored = conn.execute("SELECT count(*) FROM cells WHERE report_id = ?", [rid]).fetchone()[0]
+    assert stored > 100 and conn.execute("SELECT count(*) FROM cell_values WHERE report_n = ?", [n]).fetchone() == (stored,)
+    assert conn.execute("SELECT value, raw FROM cells WHERE report_id = ? AND table_name = 'applications' "
+                        "AND key = 'new_received.total'", [rid]).fetchone() == (9, "9")
+
+    def store_odd_cell(value):
+        rows = RowBuffer()
+        rows.add_all(CELL_ROWS, [(n, "prose", "odd_figure", value, str(value), 0, "text", None, None, 0)])
+        rows.flush(conn)
+
+    conn.execute("SAVEPOINT page")
+    store_odd_cell(7)
+    assert conn.execute("SELECT value FROM cells WHERE key = 'odd_figure'").fetchall() == [(7,)]
+    conn.execute("ROLLBACK TO page")
+    conn.execute("RELEASE page")
+    assert conn.execute("SELECT count(*) FROM cell_keys WHERE key = 'odd_figure'").fetchone() == (0,)
+    with conn:
+        store_odd_cell(8)
+    assert conn.execute("SELECT report_id, table_name, value, raw, source FROM cells WHERE key = 'odd_figure'"
+                        ).fetchall() == [(rid, "prose", 8, "8", "text")]
+    assert conn.execute("SELECT count(*) FROM cell_values v LEFT JOIN cell_keys k ON k.n = v.key_n "
+                        "WHERE k.n IS NULL").fetchone() == (0,)
