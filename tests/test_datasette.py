@@ -365,6 +365,12 @@ def test_the_cells_view_reads_a_report_and_links_it(server, corpus_db):
                                          "ON k.n = v.key_n JOIN reports r ON r.rowid = v.report_n WHERE r.id = ? "
                                          "GROUP BY 1", [rid]))
     assert facet["applications"] > 100
+    assert data["filtered_table_rows_count"] == sum(facet.values())
+    # unfiltered, the view is not counted unless asked (at a million reports that is ~150 M joined rows)
+    assert server.json(f"/{server.db}/cells.json", _size="1")["filtered_table_rows_count"] is None
+    with sqlite3.connect(corpus_db) as con:
+        (total,), = con.execute("SELECT count(*) FROM cell_values")
+    assert server.json(f"/{server.db}/cells.json", _size="1", _count="1")["filtered_table_rows_count"] == total
     status, _, body = server.get(f"/{server.db}/cells", {"report_id": rid, "key": "new_received.total"})
     assert status == 200 and f'<a href="/{server.db}/reports/{rid}">{rid}</a>' in body.decode("utf-8")
 
