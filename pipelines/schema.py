@@ -305,7 +305,6 @@ def keyed_text_tables(db: sqlite_utils.Database) -> None:
             _rebuild_without_rowid(db, table)
 
 
-
 # A cell is stored by number: its report's rowid (the search index's key too: kept by VACUUM, which copies
 # rowids, never rewritten by `store_record`, which only inserts new revisions) and its key's number in
 # `cell_keys`. Keyed by the text report id, table and key, a cell row was ~75 bytes of which ~58 were those
@@ -326,7 +325,7 @@ FROM cell_values v JOIN reports r ON r.rowid = v.report_n JOIN cell_keys k ON k.
 @MIGRATIONS(name="0014_cells_by_number")
 def cells_by_number(db: sqlite_utils.Database) -> None:
     """`cells` as `cell_values` keyed by (report rowid, key number) and `cell_keys`, the numbered keys, with
-    `cells` a view of the same columns (CELL_VALUES_SQL). The keys are numbered in (table_name, key) order, the
+    `cells` a view of the same columns (CELLS_VIEW_SQL). The keys are numbered in (table_name, key) order, the
     canonical ones first made, so the copy, report by report, appends. Every row is copied or nothing is."""
     db.execute(CELL_KEYS_SQL)
     db.execute(CELL_VALUES_SQL)
@@ -348,6 +347,7 @@ def cells_by_number(db: sqlite_utils.Database) -> None:
         raise RuntimeError(f"0014_cells_by_number: {had - copied} of {had} cells belong to no report row")
     db.execute("DROP TABLE cells")
     db.execute(f"CREATE VIEW cells AS {CELLS_VIEW_SQL}")
+
 
 def _rebuild_without_rowid(db: sqlite_utils.Database, table: str) -> None:
     """`table` as a WITHOUT ROWID table of the same columns, key and rows (nothing when it is one already)."""

@@ -494,7 +494,6 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
     return rid, status
 
 
-
 CHECKS_SQL = "INSERT OR REPLACE INTO [checks] ([report_id], [rule], [key], [ok], [detail]) VALUES (?, ?, ?, ?, ?)"
 FTS_INSERT_SQL = "INSERT INTO reports_fts (rowid, title, search_text) VALUES (?, ?, ?)"
 REPORT_COLS = ("id", "report_key", "agency_id", "agency", "year", "revision", "is_current", "removed_at", "format",
