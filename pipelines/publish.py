@@ -133,22 +133,32 @@ def asgi_wrapper(datasette):
 _UNCOUNTED_VIEW = re.compile(r"^/[^/]+/cells(\.json|\.csv)?$")
 
 
+def _names(qs: bytes) -> set[bytes]:
+    """The parameter names of a query string."""
+    return {part.split(b"=", 1)[0] for part in qs.split(b"&") if part}
+
+
+def _appended(qs: bytes, extra: list[bytes]) -> bytes:
+    return b"&".join(part for part in (qs, *extra) if part)
+
+
 def uncounted(qs: bytes) -> bytes:
-    names = {part.split(b"=", 1)[0] for part in qs.split(b"&") if part}
+    """An unfiltered page of a view in _UNCOUNTED_VIEW, with `_nocount=1` unless the URL says otherwise."""
+    names = _names(qs)
     if names & {b"_count", b"_nocount"} or any(not n.startswith(b"_") for n in names):
         return qs
-    return b"&".join([qs, b"_nocount=1"]) if qs else b"_nocount=1"
+    return _appended(qs, [b"_nocount=1"])
 
 
 def bounded_search(qs: bytes) -> bytes:
     """A table `_search` query string with the bounds asgi_wrapper gives it (only what the URL leaves open)."""
-    names = {part.split(b"=", 1)[0] for part in qs.split(b"&")}
+    names = _names(qs)
     extra = []
     if b"_count" not in names and b"_nocount" not in names:
         extra.append(b"_nocount=1")
     if b"_count" not in names and b"_facet" not in names and b"_nofacet" not in names:
         extra.append(b"_nofacet=1")
-    return b"&".join([qs, *extra]) if extra else qs
+    return _appended(qs, extra)
 
 
 # ── table search: the newest matches when there are very many ──────────────────────────────────────
