@@ -30,10 +30,16 @@ PUBLISHED_FILTER = "+{t}.is_current = 1 AND +{t}.quarantined = 0 AND +{t}.remove
 OTHER = ("coalesce(w.other__total, w.other_subtotal__total, "
          "w.other_no_correction__total + w.other_unpaid_fee__total + w.other_other__total)")
 
+# read from the checks' storage (pipelines/schema.py 0015), not the `checks` view: the view's own join of
+# `reports` would be a second one. `ok = 0` literally: what lets SQLite read the partial index of failing checks.
+FAILING_FROM = "FROM check_values c JOIN reports r ON r.rowid = c.report_n JOIN check_keys k ON k.n = c.check_n"
 FAILING_SQL = f"""
-SELECT r.agency, r.agency_id, a.province, r.year, c.rule, c.key, c.detail, r.id AS report_id, r.page_id
-FROM checks c JOIN reports r ON r.id = c.report_id LEFT JOIN agencies a ON a.id = r.agency_id
+SELECT r.agency, r.agency_id, a.province, r.year, k.rule, k.key, c.detail, r.id AS report_id, r.page_id
+{FAILING_FROM} LEFT JOIN agencies a ON a.id = r.agency_id
 WHERE c.ok = 0 AND {PUBLISHED.format(t='r')}"""
+# the same, for the reports of a sync only (temp.pending_reports), read report by report
+FAILING_OF_PENDING = ("FROM temp.pending_reports x CROSS JOIN reports r ON r.id = x.id "
+                      "CROSS JOIN check_values c ON c.report_n = r.rowid JOIN check_keys k ON k.n = c.check_n")
 
 PAIRS_SQL = f"""
 SELECT cur.agency_id, cur.agency, prev.year AS previous_year, wp.carried_forward__total AS previous_carried_forward,
@@ -119,7 +125,7 @@ def ensure_tables(db) -> bool:
 
 
 # indexes the write path never reads: dropped for a bulk load into an empty database, built once after it
-LOAD_DEFERRED = {"cell_values": None, "checks": None, "report_summary": None, "failing_checks_current": None,
+LOAD_DEFERRED = {"cell_values": None, "check_values": None, "report_summary": None, "failing_checks_current": None,
                  "year_pairs": None, "missing_years": None, "outcome_mix": None, "agencies": None,
                  "pages": ["outcome", "crawl_run_id", "fetch_outcome", "parse_outcome"],
                  "reports": ["is_current", "year", "format", "quarantined", "record_hash"]}
@@ -184,7 +190,7 @@ def _rebuild(db, timings: dict) -> None:
 
     step("report_summary", "DELETE FROM report_summary", "INSERT INTO report_summary SELECT * FROM report_summary_live")
     step("failing_checks_current", "DELETE FROM failing_checks_current",
-         f"INSERT INTO failing_checks_current {FAILING_SQL} ORDER BY r.agency, r.year, c.rule, c.key")
+         f"INSERT INTO failing_checks_current {FAILING_SQL} ORDER BY r.agency, r.year, k.rule, k.key")
     step("year_pairs", "DELETE FROM year_pairs", f"INSERT INTO year_pairs {PAIRS_SQL}")
     with timed(timings, "missing_years"):
         _rebuild_missing(conn)
@@ -234,7 +240,7 @@ def sync_pending(db, rebuild_share: float = 0.2, timings: dict | None = None) ->
     conn.execute("INSERT INTO report_summary SELECT l.* FROM temp.pending_reports x CROSS JOIN report_summary_live l "
                  "ON l.report_id = x.id")
     conn.execute("DELETE FROM failing_checks_current WHERE report_id IN (SELECT id FROM temp.pending_reports)")
-    conn.execute(f"INSERT INTO failing_checks_current {FAILING_SQL.replace('FROM checks c', 'FROM temp.pending_reports x CROSS JOIN checks c ON c.report_id = x.id', 1)}")
+    conn.execute(f"INSERT INTO failing_checks_current {FAILING_SQL.replace(FAILING_FROM, FAILING_OF_PENDING, 1)}")
     # a report is the later year of one pair and the earlier year of the next
     conn.execute("CREATE TEMP TABLE IF NOT EXISTS pending_pairs (agency_id TEXT, year INT, PRIMARY KEY (agency_id, year))")
     conn.execute("DELETE FROM temp.pending_pairs")

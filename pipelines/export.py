@@ -42,7 +42,7 @@ def export_figures(src_path: str, out_path: str) -> dict:
             con.execute(f"CREATE TABLE reports ({_decl(con, 'reports', REPORT_COLUMNS)}, checks_run INTEGER, "
                         "PRIMARY KEY (id)) WITHOUT ROWID")
             con.execute(f"INSERT INTO reports ({cols}, checks_run) SELECT {', '.join('r.' + c for c in REPORT_COLUMNS)}, "
-                        "(SELECT count(*) FROM src.checks c WHERE c.report_id = r.id) FROM src.reports r "
+                        "(SELECT count(*) FROM src.check_values c WHERE c.report_n = r.rowid) FROM src.reports r "
                         f"WHERE r.{PUBLISHED.replace(' AND ', ' AND r.')}")
             for wide in WIDE.values():
                 wcols = [r[1] for r in con.execute(f"PRAGMA src.table_info([{wide}])")]

@@ -127,10 +127,12 @@ def asgi_wrapper(datasette):
     return wrap
 
 
-# `cells` is a view (pipelines/schema.py 0014): Datasette counts a view's rows on every page, where a table's
-# count comes from the inspect file. At a million reports that is ~150 M joined rows, past the time limit: the
-# unfiltered page is not counted unless the URL asks (`_count=1`); filtered by a report, it is (~150 rows).
-_UNCOUNTED_VIEW = re.compile(r"^/[^/]+/cells(\.json|\.csv)?$")
+# `cells` and `checks` are views (pipelines/schema.py 0014, 0015): Datasette counts a view's rows on every page,
+# where a table's count comes from the inspect file. At a million reports that is ~150 M (~34 M) joined rows,
+# past the time limit: the unfiltered page is not counted unless the URL asks (`_count=1`); filtered by a
+# report, it is (~150 rows).
+REPORT_VIEWS = ("cells", "checks")
+_UNCOUNTED_VIEW = re.compile(rf"^/[^/]+/({'|'.join(REPORT_VIEWS)})(\.json|\.csv)?$")
 
 
 def _names(qs: bytes) -> set[bytes]:
@@ -287,9 +289,9 @@ async def warm_up(datasette) -> None:
 
 @hookimpl
 def render_cell(value, column, table, database, datasette):
-    """`cells` is a view (pipelines/schema.py 0014), and a view declares no foreign key: its report_id links
-    to the report's row here, as the cells table's foreign key made Datasette link it."""
-    if table == "cells" and column == "report_id" and isinstance(value, str):
+    """`cells` and `checks` are views (pipelines/schema.py 0014, 0015), and a view declares no foreign key: their
+    report_id links to the report's row here, as the tables' foreign keys made Datasette link it."""
+    if table in REPORT_VIEWS and column == "report_id" and isinstance(value, str):
         from datasette.utils import tilde_encode
         from markupsafe import Markup, escape
 

@@ -105,8 +105,9 @@ def tables_of_2026_11(db: sqlite_utils.Database) -> None:
     # (its foreign key is declared here: sqlite-utils' table rewrite would turn NUMERIC into REAL)
     db.execute("""CREATE TABLE IF NOT EXISTS cells (report_id TEXT REFERENCES reports(id), table_name TEXT, key TEXT,
                   value NUMERIC, raw TEXT, unparsed INTEGER, PRIMARY KEY (report_id, table_name, key))""")
-    db["checks"].create({"report_id": str, "rule": str, "key": str, "ok": int, "detail": str},
-                        pk=("report_id", "rule", "key"), if_not_exists=True)
+    # (SQL, not sqlite-utils' create: run again over today's layout, where `checks` is a view since 0015)
+    db.execute("CREATE TABLE IF NOT EXISTS checks (report_id TEXT, rule TEXT, key TEXT, ok INTEGER, detail TEXT, "
+               "PRIMARY KEY (report_id, rule, key))")
     db["spam_findings"].create({
         "id": str, "page_id": str, "report_id": str, "source": str, "kind": str, "text": str, "location": str,
         "action": str, "evidence": str, "reviewed": int, "found_at": str,
@@ -349,6 +350,42 @@ def cells_by_number(db: sqlite_utils.Database) -> None:
     db.execute(f"CREATE VIEW cells AS {CELLS_VIEW_SQL}")
 
 
+# A check is stored by number too: its report's rowid and its (rule, key)'s number in `check_keys`. Keyed by the
+# text report id, rule and key, the ~34 checks of a report were ~2.9 KB and every batch's landed at random in a
+# B-tree of tens of millions of rows at a million reports (the store slowed as the file grew); by number they
+# append. `checks` stays, as a view with the same columns. No key list is seeded: a (rule, key) is numbered
+# with the first check that has it (numbered_rows in pipelines/writers.py), in that check's transaction.
+CHECK_KEYS_SQL = ("CREATE TABLE IF NOT EXISTS check_keys (n INTEGER PRIMARY KEY, rule TEXT NOT NULL, "
+                  "key TEXT NOT NULL, UNIQUE (rule, key))")
+CHECK_VALUES_SQL = ("CREATE TABLE IF NOT EXISTS check_values (report_n INTEGER NOT NULL, check_n INTEGER NOT NULL, "
+                    "ok INTEGER, detail TEXT, PRIMARY KEY (report_n, check_n)) WITHOUT ROWID")
+CHECKS_VIEW_SQL = """
+SELECT r.id AS report_id, k.rule, k.key, v.ok, v.detail
+FROM check_values v JOIN reports r ON r.rowid = v.report_n JOIN check_keys k ON k.n = v.check_n"""
+
+
+@MIGRATIONS(name="0015_checks_by_number")
+def checks_by_number(db: sqlite_utils.Database) -> None:
+    """`checks` as `check_values` keyed by (report rowid, check number) and `check_keys`, with `checks` a view
+    of the same columns (CHECKS_VIEW_SQL); copied as 0014 copied the cells. Every row is copied or nothing is."""
+    db.execute(CHECK_KEYS_SQL)
+    db.execute(CHECK_VALUES_SQL)
+    kind = db.execute("SELECT type FROM sqlite_master WHERE name = 'checks'").fetchone()
+    if not kind or kind[0] != "table":
+        return
+    db.execute("INSERT OR IGNORE INTO check_keys (rule, key) SELECT DISTINCT rule, key FROM checks ORDER BY rule, key")
+    db.execute("""INSERT INTO check_values
+                  SELECT r.rowid, k.n, c.ok, c.detail
+                  FROM reports r CROSS JOIN checks c ON c.report_id = r.id
+                  JOIN check_keys k ON k.rule = c.rule AND k.key = c.key""")
+    copied = db.execute("SELECT count(*) FROM check_values").fetchone()[0]
+    had = db.execute("SELECT count(*) FROM checks").fetchone()[0]
+    if copied != had:  # a check of no report: nothing is dropped silently (the transaction rolls back)
+        raise RuntimeError(f"0015_checks_by_number: {had - copied} of {had} checks belong to no report row")
+    db.execute("DROP TABLE checks")
+    db.execute(f"CREATE VIEW checks AS {CHECKS_VIEW_SQL}")
+
+
 def _rebuild_without_rowid(db: sqlite_utils.Database, table: str) -> None:
     """`table` as a WITHOUT ROWID table of the same columns, key and rows (nothing when it is one already)."""
     import re
@@ -445,7 +482,6 @@ def _wide_tables(db: sqlite_utils.Database) -> None:
 FOREIGN_KEYS = [
     ("reports", "page_id", "pages", "id"), ("reports", "agency_id", "agencies", "id"),
     ("pages", "sha256", "archive", "sha256"), ("pages", "report_id", "reports", "id"),
-    ("checks", "report_id", "reports", "id"),
     ("spam_findings", "page_id", "pages", "id"), ("spam_findings", "report_id", "reports", "id"),
     ("report_sources", "report_id", "reports", "id"),
 ]
@@ -477,9 +513,9 @@ INDEXES = {
 
 # Failing checks are a few in a hundred: an index of them alone, not of every check (the full (ok, rule) index
 # was 1.7 KB a report, 4% of the file). Readers ask with a literal `ok = 0`, which is what lets SQLite use it.
-PARTIAL_INDEXES = {"idx_checks_failing_rule": "CREATE INDEX IF NOT EXISTS idx_checks_failing_rule ON checks (rule) "
-                                              "WHERE ok = 0"}
-REPLACED_INDEXES = ("idx_checks_ok_rule", "idx_spam_findings_agency_year_location")
+PARTIAL_INDEXES = {"idx_check_values_failing": "CREATE INDEX IF NOT EXISTS idx_check_values_failing "
+                                               "ON check_values (check_n) WHERE ok = 0"}
+REPLACED_INDEXES = ("idx_checks_ok_rule", "idx_spam_findings_agency_year_location", "idx_checks_failing_rule")
 
 
 def _indexes(db: sqlite_utils.Database) -> None:
@@ -496,6 +532,7 @@ def _indexes(db: sqlite_utils.Database) -> None:
 
 VIEWS = {
         "cells": CELLS_VIEW_SQL,
+        "checks": CHECKS_VIEW_SQL,
         "report_summary_live": """
 SELECT r.id AS report_id, r.agency, a.province, a.level, r.year, r.format, r.title, r.published,
        w.new_received__total AS new_requests, w.total__total AS processed,

@@ -60,10 +60,15 @@ _INT64_MIN, _INT64_MAX = -(2 ** 63), 2 ** 63 - 1
 
 # cells are written as `cell_values` (pipelines/schema.py 0014): (report rowid, key number, value, raw,
 # unparsed, source, confidence, resolved_by, computed). A cell whose key has no number yet waits in the buffer
-# as (report rowid, table_name, key, value …) under CELL_ROWS, numbered when the buffer is written
+# as (report rowid, table_name, key, value …) under CELL_ROWS, numbered when the buffer is written. Checks
+# (0015) always wait so, as (report rowid, rule, key, ok, detail) under CHECK_ROWS: their keys are not seeded.
 CELLS_SQL = ("INSERT OR REPLACE INTO cell_values (report_n, key_n, value, raw, unparsed, source, confidence, "
              "resolved_by, computed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+CHECKS_SQL = "INSERT OR REPLACE INTO check_values (report_n, check_n, ok, detail) VALUES (?, ?, ?, ?)"
 CELL_ROWS = "cells to number"
+CHECK_ROWS = "checks to number"
+# the buffer's rows to number: (the statement that writes them, the table that numbers their keys, its columns)
+NUMBERED = {CELL_ROWS: (CELLS_SQL, "cell_keys", "table_name, key"), CHECK_ROWS: (CHECKS_SQL, "check_keys", "rule, key")}
 
 
 class RowBuffer:
@@ -100,26 +105,27 @@ class RowBuffer:
 
     def flush(self, conn) -> None:
         for sql, params in self.rows.items():
-            if sql == CELL_ROWS:
-                sql, params = CELLS_SQL, numbered_cells(conn, params)
+            if sql in NUMBERED:
+                sql, keys_table, columns = NUMBERED[sql]
+                params = numbered_rows(conn, keys_table, columns, params)
             conn.executemany(sql, params)
         self.rows.clear()
 
 
-def numbered_cells(conn, rows: list[tuple]) -> list[tuple]:
-    """Cell rows (report rowid, table_name, key, value …) as `cell_values` rows (report rowid, key number,
-    value …). Their keys are added to `cell_keys` here, in the transaction that writes their cells: a
-    rolled-back page takes the keys it added with it, and the next page with such a key adds it again."""
-    conn.executemany("INSERT OR IGNORE INTO cell_keys (table_name, key) VALUES (?, ?)",
+def numbered_rows(conn, keys_table: str, columns: str, rows: list[tuple]) -> list[tuple]:
+    """Rows (report rowid, key part, key part, rest …) as (report rowid, key number, rest …). Their keys are
+    added to `keys_table` here, in the transaction that writes their rows: a rolled-back page takes the keys
+    it added with it, and the next page with such a key adds it again."""
+    conn.executemany(f"INSERT OR IGNORE INTO {keys_table} ({columns}) VALUES (?, ?)",
                      sorted({(r[1], r[2]) for r in rows}))
-    numbers = {(t, k): n for n, t, k in conn.execute("SELECT n, table_name, key FROM cell_keys")}
+    numbers = {(a, b): n for n, a, b in conn.execute(f"SELECT n, {columns} FROM {keys_table}")}
     return [(r[0], numbers[r[1], r[2]], *r[3:]) for r in rows]
 
 
 def cell_numbers(db: sqlite_utils.Database) -> dict[str, dict[str, int]]:
     """{table_name: {key: number}} of the keys `cell_keys` held when this connection first stored a cell (the
     canonical ones, numbered by migration 0014). Only those: a key numbered later, in some transaction that
-    may yet roll back, is never taken from here but numbered with its cells (numbered_cells)."""
+    may yet roll back, is never taken from here but numbered with its cells (numbered_rows)."""
     numbers = getattr(db, "_nianbao_cell_numbers", None)
     if numbers is None:
         numbers = {}
@@ -494,7 +500,6 @@ def store_record(db: sqlite_utils.Database, record: dict, page_id: str, source: 
     return rid, status
 
 
-CHECKS_SQL = "INSERT OR REPLACE INTO [checks] ([report_id], [rule], [key], [ok], [detail]) VALUES (?, ?, ?, ?, ?)"
 FTS_INSERT_SQL = "INSERT INTO reports_fts (rowid, title, search_text) VALUES (?, ?, ?)"
 REPORT_COLS = ("id", "report_key", "agency_id", "agency", "year", "revision", "is_current", "removed_at", "format",
                "applications_layout", "title", "published", "page_id", "source_url", "text", "text_simplified",
@@ -580,7 +585,7 @@ def _insert_revision(db, record, prepared, rid, key, aid, revision, rhash, fhash
         wide["applications"]["other_all__total"] = None if any(p is None for p in parts) else sum(parts)
     for table, row in wide.items():
         rows.add(_wide_sql(WIDE[table], tuple(row)), tuple(row.values()))
-    rows.add_all(CHECKS_SQL, [(rid, c["rule"], c["key"], int(c["ok"]), c["detail"]) for c in record.get("checks") or []])
+    rows.add_all(CHECK_ROWS, [(rowid, c["rule"], c["key"], int(c["ok"]), c["detail"]) for c in record.get("checks") or []])
     rows.add(FTS_INSERT_SQL, (rowid, search["title_search"], search["text_search"]))
 
 

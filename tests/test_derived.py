@@ -217,7 +217,7 @@ def test_the_end_of_a_write_session_says_what_it_spends(tmp_path, caplog):
                                     "inspect file written"]
     # the planner's statistics are in the file a crawl or an ingest leaves, for every table with an index
     stats = {r[0] for r in db.execute("SELECT tbl FROM sqlite_stat1")}
-    assert {"reports", "cell_values", "checks", "pages", "report_summary"} <= stats
+    assert {"reports", "cell_values", "check_values", "pages", "report_summary"} <= stats
     assert {"report_summary", "year_pairs", "missing_years"} <= set(phases.detail)  # a load rebuilds them
     assert any(r.getMessage().startswith("end of write session: archive closed") for r in caplog.records)
 

@@ -24,7 +24,7 @@ from crawler.run import write_sites_csv
 from demo.portal import DemoPortal
 
 NIANBAO = str(Path(sys.executable).with_name("nianbao"))
-EXTRACTED = ("reports", "cell_values", "checks", "spam_findings", "report_sources", "active_wide",
+EXTRACTED = ("reports", "cell_values", "check_values", "spam_findings", "report_sources", "active_wide",
              "applications_wide", "review_wide", "prose_wide")
 
 

@@ -67,6 +67,15 @@ def test_a_database_made_by_main_f5ad5e0_upgrades_in_place(tmp_path):
     assert "WITHOUT ROWID" in db["cell_values"].schema.upper()
     assert db.execute("SELECT DISTINCT source, confidence, resolved_by, computed FROM cells").fetchall() == [
         (None, None, None, None)]  # made before 0003: how a cell was read is not known
+    # 0015: the checks by number too (check_values, check_keys), `checks` a view that reads every old row back
+    checks_sql = "SELECT report_id, rule, key, ok, detail FROM checks ORDER BY 1, 2, 3"
+    old_checks = old.execute(checks_sql).fetchall()
+    assert len(old_checks) == 43 and db.execute(checks_sql).fetchall() == old_checks
+    assert db.execute("SELECT type FROM sqlite_master WHERE name = 'checks'").fetchone() == ("view",)
+    assert db.execute("SELECT count(*) FROM check_values").fetchone() == (43,)
+    assert "WITHOUT ROWID" in db["check_values"].schema.upper()
+    assert db.execute("SELECT count(*) FROM failing_checks_current").fetchone() == old.execute(
+        "SELECT count(*) FROM checks WHERE ok = 0").fetchone()
     old.close()
     assert {"idx_agencies_name", "idx_applications_wide_new_received__total"} <= set(
         r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'"))

@@ -260,3 +260,34 @@ def test_cells_are_stored_by_number_and_a_new_key_goes_with_its_transaction(db):
                         ).fetchall() == [(rid, "prose", 8, "8", "text")]
     assert conn.execute("SELECT count(*) FROM cell_values v LEFT JOIN cell_keys k ON k.n = v.key_n "
                         "WHERE k.n IS NULL").fetchone() == (0,)
+
+
+def test_checks_are_stored_by_number_and_a_new_check_key_goes_with_its_transaction(db):
+    """`checks` is a view of `check_values` (report rowid, check number) and `check_keys` (pipelines/schema.py
+    0015). No (rule, key) is numbered before a check has it: it is numbered in that check's transaction."""
+    from pipelines.writers import CHECK_ROWS, RowBuffer
+
+    ingest_paths(db, [str(shared("seeds", "000_bf21e4edf43461de.txt"))])
+    conn = db.conn
+    (rid, n), = conn.execute("SELECT id, rowid FROM reports")
+    stored = conn.execute("SELECT count(*) FROM checks WHERE report_id = ?", [rid]).fetchone()[0]
+    assert stored > 20 and conn.execute("SELECT count(*) FROM check_values WHERE report_n = ?", [n]).fetchone() == (stored,)
+    assert conn.execute("SELECT ok, detail FROM checks WHERE report_id = ? AND rule = 'balance' AND key = 'total'",
+                        [rid]).fetchone() == (1, "9 + 0 = 9 + 0")
+
+    def store_odd_check(ok):
+        rows = RowBuffer()
+        rows.add_all(CHECK_ROWS, [(n, "odd_rule", "odd_key", ok, "1 ≠ 2")])
+        rows.flush(conn)
+
+    conn.execute("SAVEPOINT page")
+    store_odd_check(0)
+    conn.execute("ROLLBACK TO page")
+    conn.execute("RELEASE page")
+    assert conn.execute("SELECT count(*) FROM check_keys WHERE rule = 'odd_rule'").fetchone() == (0,)
+    with conn:
+        store_odd_check(1)
+    assert conn.execute("SELECT report_id, key, ok, detail FROM checks WHERE rule = 'odd_rule'").fetchall() == [
+        (rid, "odd_key", 1, "1 ≠ 2")]
+    assert conn.execute("SELECT count(*) FROM check_values v LEFT JOIN check_keys k ON k.n = v.check_n "
+                        "WHERE k.n IS NULL").fetchone() == (0,)

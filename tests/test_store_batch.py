@@ -92,12 +92,14 @@ def build(path, items, batched: bool) -> tuple[sqlite3.Connection, list[str]]:
 
 def table_rows(con: sqlite3.Connection) -> dict[str, list]:
     out = {}
-    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE (type = 'table' OR name = 'cells') "
+    for (name,) in con.execute("SELECT name FROM sqlite_master WHERE (type = 'table' OR name IN ('cells', 'checks')) "
                                "AND name NOT LIKE 'sqlite_%' AND name != 'reports_fts' ORDER BY name"):
         if name in FTS_SHADOWS or name == "_sqlite_migrations":  # (when each migration ran)
             continue
-        if name in ("cell_values", "cell_keys"):  # compared as the `cells` view: what a key's number is is not
-            continue                              # what the store promises, the cells it reads back are
+        # compared as the `cells` and `checks` views: what a key's number is is not what the store promises,
+        # the cells and checks it reads back are
+        if name in ("cell_values", "cell_keys", "check_values", "check_keys"):
+            continue
         cols = [r[1] for r in con.execute(f"PRAGMA table_info([{name}])")]
         if name == "archive":  # where in the WARC files: names carry the session's time, records random ids
             cols = [c for c in cols if not c.startswith("warc_")]

@@ -22,7 +22,7 @@ from pipelines.schema import open_db
 from pipelines.warc_archive import ArchiveError, archived_bytes, page_bytes, warc_dir
 
 BIN = Path(sys.executable).parent
-DERIVED = ("reports", "cell_values", "checks", "spam_findings", "report_sources", "active_wide", "applications_wide",
+DERIVED = ("reports", "cell_values", "check_values", "spam_findings", "report_sources", "active_wide", "applications_wide",
            "review_wide", "prose_wide")
 
 
