@@ -342,12 +342,18 @@ def cells_by_number(db: sqlite_utils.Database) -> None:
                   SELECT r.rowid, k.n, c.value, c.raw, c.unparsed, c.source, c.confidence, c.resolved_by, c.computed
                   FROM reports r CROSS JOIN cells c ON c.report_id = r.id
                   JOIN cell_keys k ON k.table_name = c.table_name AND k.key = c.key""")
-    copied = db.execute("SELECT count(*) FROM cell_values").fetchone()[0]
-    had = db.execute("SELECT count(*) FROM cells").fetchone()[0]
-    if copied != had:  # a cell of no report: nothing is dropped silently (the transaction rolls back)
-        raise RuntimeError(f"0014_cells_by_number: {had - copied} of {had} cells belong to no report row")
-    db.execute("DROP TABLE cells")
-    db.execute(f"CREATE VIEW cells AS {CELLS_VIEW_SQL}")
+    _replace_by_view(db, "cells", "cell_values", CELLS_VIEW_SQL, "0014_cells_by_number")
+
+
+def _replace_by_view(db: sqlite_utils.Database, table: str, copy: str, view_sql: str, migration: str) -> None:
+    """`table`, whose rows are now all in `copy`, dropped for a view of the same name (`view_sql`). A row of
+    no report was not copied: then nothing is dropped (the migration raises, its transaction rolls back)."""
+    copied = db.execute(f"SELECT count(*) FROM {copy}").fetchone()[0]
+    had = db.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    if copied != had:
+        raise RuntimeError(f"{migration}: {had - copied} of {had} {table} belong to no report row")
+    db.execute(f"DROP TABLE {table}")
+    db.execute(f"CREATE VIEW {table} AS {view_sql}")
 
 
 # A check is stored by number too: its report's rowid and its (rule, key)'s number in `check_keys`. Keyed by the
@@ -378,12 +384,7 @@ def checks_by_number(db: sqlite_utils.Database) -> None:
                   SELECT r.rowid, k.n, c.ok, c.detail
                   FROM reports r CROSS JOIN checks c ON c.report_id = r.id
                   JOIN check_keys k ON k.rule = c.rule AND k.key = c.key""")
-    copied = db.execute("SELECT count(*) FROM check_values").fetchone()[0]
-    had = db.execute("SELECT count(*) FROM checks").fetchone()[0]
-    if copied != had:  # a check of no report: nothing is dropped silently (the transaction rolls back)
-        raise RuntimeError(f"0015_checks_by_number: {had - copied} of {had} checks belong to no report row")
-    db.execute("DROP TABLE checks")
-    db.execute(f"CREATE VIEW checks AS {CHECKS_VIEW_SQL}")
+    _replace_by_view(db, "checks", "check_values", CHECKS_VIEW_SQL, "0015_checks_by_number")
 
 
 def _rebuild_without_rowid(db: sqlite_utils.Database, table: str) -> None:

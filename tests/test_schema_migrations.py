@@ -134,3 +134,24 @@ def test_an_index_change_adds_indexes_without_rebuilding_the_summary(tmp_path, m
     assert db.execute("SELECT count(*) FROM report_summary").fetchone() == (2,)
     # made again, the summary's statistics are gathered again (DROP TABLE took them)
     assert db.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'report_summary'").fetchone()[0] >= 15
+
+
+def test_an_upgrade_that_would_drop_a_check_of_no_report_stops_and_keeps_the_checks(tmp_path):
+    """0015 copies the checks report by report: a check whose report row is missing would not be copied, so
+    the migration raises before dropping anything, and the old table stays as it was."""
+    path = tmp_path / "old.db"
+    shutil.copy(OLD, path)
+    con = sqlite3.connect(path)
+    with con:
+        con.execute("INSERT INTO checks VALUES ('no-such-report-r1', 'balance', 'total', 0, '1 + 0 ≠ 2 + 0')")
+    con.close()
+    try:
+        open_db(str(path))
+    except RuntimeError as e:
+        assert str(e) == "0015_checks_by_number: 1 of 44 checks belong to no report row"
+    else:
+        raise AssertionError("the upgrade went on")
+    con = sqlite3.connect(path)
+    assert con.execute("SELECT type FROM sqlite_master WHERE name = 'checks'").fetchone() == ("table",)
+    assert con.execute("SELECT count(*) FROM checks").fetchone() == (44,)
+    assert "0015_checks_by_number" not in {n for (n,) in con.execute("SELECT name FROM _sqlite_migrations")}
