@@ -215,7 +215,7 @@ def bulk_writes(db: sqlite_utils.Database, load: bool = False, rewrite: bool = F
             with phases("statistics gathered"):
                 # the query planner's statistics (sqlite_stat1), sampled: ~1,000 rows an index, 0.1 s at 30,000
                 # reports where a full ANALYZE takes 0.7 s. Without them SQLite picked a quadratic plan for
-                # year_pairs once (README, Benchmarks), and a downloaded file would have none.
+                # year_pairs once (docs/benchmark-history.md), and a downloaded file would have none.
                 pragma("PRAGMA analysis_limit = 1000")
                 pragma("ANALYZE")
                 pragma("PRAGMA analysis_limit = 0")
