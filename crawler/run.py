@@ -63,7 +63,8 @@ def validators(db) -> dict[str, tuple[str | None, str | None]]:
     """url → (ETag, Last-Modified) of the newest archived copy that was a report or attachment."""
     rows = db.execute(
         "SELECT url, etag, last_modified FROM pages WHERE url IS NOT NULL AND report_id IS NOT NULL "
-        "AND (etag IS NOT NULL OR last_modified IS NOT NULL) ORDER BY fetched_at").fetchall()
+        # +fetched_at: one pass over the table and a sort, not a million lookups in the order of its index
+        "AND (etag IS NOT NULL OR last_modified IS NOT NULL) ORDER BY +fetched_at").fetchall()
     return {url: (etag, lm) for url, etag, lm in rows}
 
 

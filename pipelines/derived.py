@@ -127,7 +127,7 @@ def ensure_tables(db) -> bool:
 # indexes the write path never reads: dropped for a bulk load into an empty database, built once after it
 LOAD_DEFERRED = {"cell_values": None, "check_values": None, "report_summary": None, "failing_checks_current": None,
                  "year_pairs": None, "missing_years": None, "outcome_mix": None, "agencies": None,
-                 "pages": ["outcome", "crawl_run_id", "fetch_outcome", "parse_outcome"],
+                 "pages": ["outcome", "crawl_run_id", "fetch_outcome", "parse_outcome", "fetched_at", "kind"],
                  "reports": ["is_current", "year", "format", "quarantined", "record_hash"]}
 
 

@@ -161,8 +161,10 @@ def archived_pictures(db: sqlite_utils.Database, page_url: str | None, data: byt
     out = {}
     for raw in set(PICTURE_SRC.findall(data[:4_000_000])):
         src = raw.decode("latin-1").strip()
-        row = db.execute("SELECT sha256 FROM pages WHERE url = ? AND sha256 IS NOT NULL ORDER BY fetched_at DESC "
-                         "LIMIT 1", [urljoin(page_url, src)]).fetchone()
+        # a fetched page's source is its URL: `source = ?1` is what lets SQLite read the source index (there is
+        # none on url) rather than every page for each picture
+        row = db.execute("SELECT sha256 FROM pages WHERE source = ?1 AND url = ?1 AND sha256 IS NOT NULL "
+                         "ORDER BY fetched_at DESC LIMIT 1", [urljoin(page_url, src)]).fetchone()
         try:
             body = archived(db, row[0]) if row else None
         except ArchiveError:

@@ -103,6 +103,26 @@ def test_incremental_changes_equal_a_rebuild(corpus, tmp_path, session):
     con.close()
 
 
+def test_carry_over_mismatches_are_the_mismatching_year_pairs(corpus):
+    """The view reads year_pairs (at a million reports its own join took past Datasette's time limit): a pair
+    whose carried-over figure differs from the year before's carried-forward one is listed with both figures."""
+    db = open_db(str(corpus))
+    assert list(db.query("SELECT * FROM carry_over_mismatches")) == []  # pingtan's years all agree (7 pairs)
+    rid, prev = db.execute("SELECT cur.report_id, prev.report_id FROM report_summary cur JOIN report_summary prev "
+                           "ON prev.agency_id = cur.agency_id AND prev.year = 2024 WHERE cur.agency_id = "
+                           "'平潭综合实验区' AND cur.year = 2025").fetchone()
+    with db.conn:  # as if the 2025 report had printed 上年结转 5 (2024 carried 0 forward)
+        db.execute("UPDATE applications_wide SET carried_over__total = 5 WHERE report_id = ?", [rid])
+        rebuild(db)
+    assert list(db.query("SELECT * FROM carry_over_mismatches")) == [{
+        "agency": "平潭综合实验区", "year": 2025, "previous_year": 2024, "carried_over": 5,
+        "previous_carried_forward": 0, "difference": 5, "report_id": rid, "previous_report_id": prev}]
+    # counted from year_pairs' (mismatch, agency, year) index alone, no join of the reports
+    plan = [r[3] for r in db.execute("EXPLAIN QUERY PLAN SELECT count(*) FROM carry_over_mismatches")]
+    assert plan == ["SEARCH year_pairs USING COVERING INDEX idx_year_pairs_mismatch_agency_year (mismatch=?)"]
+    db.conn.close()
+
+
 def test_text_stored_once_and_the_index_holds_no_copy(corpus):
     con = sqlite3.connect(corpus)
     assert con.execute("SELECT count(*) FROM reports WHERE text_simplified = text").fetchone()[0] == 0
