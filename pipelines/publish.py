@@ -120,8 +120,8 @@ def asgi_wrapper(datasette):
                 qs = scope.get("query_string") or b""
                 if b"_search" in qs:
                     scope = dict(scope, query_string=bounded_search(qs))
-                elif _UNCOUNTED_VIEW.match(scope.get("path", "")):
-                    scope = dict(scope, query_string=uncounted(qs))
+                elif view := _UNCOUNTED_VIEW.match(scope.get("path", "")):
+                    scope = dict(scope, query_string=uncounted(qs, _stored_rows(datasette, view) > VIEW_FACET_ROWS))
             await app(scope, receive, send)
         return add_nocount
     return wrap
@@ -132,8 +132,20 @@ def asgi_wrapper(datasette):
 # reports that is ~150 M (~34 M) joined rows, and a filter such as `ok = 0` or `table_name = …` still leaves
 # millions: past the time limit, 3 s before the page shows. A view page is counted when the URL asks
 # (`_count=1`) or when it is filtered by a report (~150 rows).
+# Their metadata facets, too, read every row such a page spans: past VIEW_FACET_ROWS stored rows they cannot
+# finish within Datasette's facet time limit (200 ms each, then "These facets timed out"), so they are left
+# out unless the URL names a `_facet`; over one report, or in a smaller database, they are shown.
 REPORT_VIEWS = ("cells", "checks", "report_summary_live")
-_UNCOUNTED_VIEW = re.compile(rf"^/[^/]+/({'|'.join(REPORT_VIEWS)})(\.json|\.csv)?$")
+_UNCOUNTED_VIEW = re.compile(rf"^/([^/]+)/({'|'.join(REPORT_VIEWS)})(\.json|\.csv)?$")
+VIEW_STORAGE = {"cells": "cell_values", "checks": "check_values", "report_summary_live": "reports"}
+VIEW_FACET_ROWS = 1_000_000
+
+
+def _stored_rows(datasette, view: re.Match) -> int:
+    """The rows stored under a view, from the immutable file's inspect counts (0 when not known)."""
+    db = datasette.databases.get(view.group(1))
+    counts = (db.cached_table_counts if db is not None and not db.is_mutable else None) or {}
+    return counts.get(VIEW_STORAGE[view.group(2)]) or 0
 
 
 def _names(qs: bytes) -> set[bytes]:
@@ -145,13 +157,17 @@ def _appended(qs: bytes, extra: list[bytes]) -> bytes:
     return b"&".join(part for part in (qs, *extra) if part)
 
 
-def uncounted(qs: bytes) -> bytes:
+def uncounted(qs: bytes, many_rows: bool = False) -> bytes:
     """A page of a view in _UNCOUNTED_VIEW, with `_nocount=1` unless the URL asks for a count or for one
-    report's rows (`report_id`, with or without an operator: `report_id__exact=`)."""
+    report's rows (`report_id`, with or without an operator: `report_id__exact=`); with `_nofacet=1` too when
+    the view holds `many_rows` and the URL names no facet."""
     names = _names(qs)
-    if names & {b"_count", b"_nocount"} or any(n.split(b"__", 1)[0] == b"report_id" for n in names):
+    if any(n.split(b"__", 1)[0] == b"report_id" for n in names):
         return qs
-    return _appended(qs, [b"_nocount=1"])
+    extra = [] if names & {b"_count", b"_nocount"} else [b"_nocount=1"]
+    if many_rows and not names & {b"_facet", b"_nofacet"}:
+        extra.append(b"_nofacet=1")
+    return _appended(qs, extra)
 
 
 def bounded_search(qs: bytes) -> bytes:
