@@ -24,7 +24,8 @@ Serve. `datasette` is started with exactly `pipelines.publish.serve_args` (immut
 facet suggestions off) on a free 127.0.0.1 port; every canned query of datasette_metadata.json (databases →
 nianbao → queries, read at run time) is requested as /<db>/<query>.json with parameter values drawn from the
 generated data, --runs times after --warmup requests; also the report_summary table page with year and
-province facets, and `_search=复议` on reports. p50 = median, p95 = nearest-rank 95th percentile of the
+province facets, `_search=复议` on reports, every table and view the database page offers (as first opened:
+its metadata's order and facets), and the front door's pages. p50 = median, p95 = nearest-rank 95th percentile of the
 wall time of the whole HTTP request (one client, sequential). Queries missing the target get their
 EXPLAIN QUERY PLAN printed.
 """
