@@ -121,31 +121,37 @@ def asgi_wrapper(datasette):
                 if b"_search" in qs:
                     scope = dict(scope, query_string=bounded_search(qs))
                 elif view := _UNCOUNTED_VIEW.match(scope.get("path", "")):
-                    scope = dict(scope, query_string=uncounted(qs, _stored_rows(datasette, view) > VIEW_FACET_ROWS))
+                    if _many_rows(datasette, view):
+                        scope = dict(scope, query_string=uncounted(qs))
             await app(scope, receive, send)
         return add_nocount
     return wrap
 
 
-# `cells` and `checks` are views (pipelines/schema.py 0014, 0015), `report_summary_live` the summary's definition:
-# Datasette counts a view's rows on every page, where a table's count comes from the inspect file. At a million
-# reports that is ~150 M (~34 M) joined rows, and a filter such as `ok = 0` or `table_name = …` still leaves
-# millions: past the time limit, 3 s before the page shows. A view page is counted when the URL asks
-# (`_count=1`) or when it is filtered by a report (~150 rows).
-# Their metadata facets, too, read every row such a page spans: past VIEW_FACET_ROWS stored rows they cannot
-# finish within Datasette's facet time limit (200 ms each, then "These facets timed out"), so they are left
-# out unless the URL names a `_facet`; over one report, or in a smaller database, they are shown.
+# `cells` and `checks` are views (pipelines/schema.py 0014, 0015), `report_summary_live` the summary's definition.
+# Datasette counts a view's rows on every page (a table's count comes from the inspect file) and works out its
+# metadata facets over them: every row the page spans. In a database of a few thousand reports that is quick and
+# shown as usual. At a million reports it is ~150 M (~34 M) joined rows, and a filter such as `ok = 0` or
+# `table_name = …` still leaves millions: the count ran 3 s into the time limit and every facet 200 ms into its
+# own ("These facets timed out"). So past VIEW_ROWS_SHOWN stored rows (~200 ms of counting) a view page is
+# counted only when the URL asks (`_count=1`) and faceted only when it names a facet (`_facet=`) — or when it is
+# filtered by a report (~150 rows), which is counted and faceted as usual.
 REPORT_VIEWS = ("cells", "checks", "report_summary_live")
 _UNCOUNTED_VIEW = re.compile(rf"^/([^/]+)/({'|'.join(REPORT_VIEWS)})(\.json|\.csv)?$")
 VIEW_STORAGE = {"cells": "cell_values", "checks": "check_values", "report_summary_live": "reports"}
-VIEW_FACET_ROWS = 1_000_000
+VIEW_ROWS_SHOWN = 200_000
 
 
-def _stored_rows(datasette, view: re.Match) -> int:
-    """The rows stored under a view, from the immutable file's inspect counts (0 when not known)."""
+def _stored_rows(datasette, view: re.Match) -> int | None:
+    """The rows stored under a view, from the immutable file's inspect counts (None when not known)."""
     db = datasette.databases.get(view.group(1))
     counts = (db.cached_table_counts if db is not None and not db.is_mutable else None) or {}
-    return counts.get(VIEW_STORAGE[view.group(2)]) or 0
+    return counts.get(VIEW_STORAGE[view.group(2)])
+
+
+def _many_rows(datasette, view: re.Match) -> bool:
+    rows = _stored_rows(datasette, view)
+    return rows is None or rows > VIEW_ROWS_SHOWN  # not known: as if many (a file served without its counts)
 
 
 def _names(qs: bytes) -> set[bytes]:
@@ -157,15 +163,14 @@ def _appended(qs: bytes, extra: list[bytes]) -> bytes:
     return b"&".join(part for part in (qs, *extra) if part)
 
 
-def uncounted(qs: bytes, many_rows: bool = False) -> bytes:
-    """A page of a view in _UNCOUNTED_VIEW, with `_nocount=1` unless the URL asks for a count or for one
-    report's rows (`report_id`, with or without an operator: `report_id__exact=`); with `_nofacet=1` too when
-    the view holds `many_rows` and the URL names no facet."""
+def uncounted(qs: bytes) -> bytes:
+    """A page of a view over many rows: with `_nocount=1` unless the URL asks for a count, and `_nofacet=1`
+    unless it names a facet; as it is when it asks for one report's rows (`report_id`, `report_id__exact`, …)."""
     names = _names(qs)
     if any(n.split(b"__", 1)[0] == b"report_id" for n in names):
         return qs
     extra = [] if names & {b"_count", b"_nocount"} else [b"_nocount=1"]
-    if many_rows and not names & {b"_facet", b"_nofacet"}:
+    if not names & {b"_facet", b"_nofacet"}:
         extra.append(b"_nofacet=1")
     return _appended(qs, extra)
 
