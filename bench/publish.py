@@ -24,8 +24,8 @@ Serve. `datasette` is started with exactly `pipelines.publish.serve_args` (immut
 facet suggestions off) on a free 127.0.0.1 port; every canned query of datasette_metadata.json (databases →
 nianbao → queries, read at run time) is requested as /<db>/<query>.json with parameter values drawn from the
 generated data, --runs times after --warmup requests; also the report_summary table page with year and
-province facets, `_search=复议` on reports, every table and view the database page offers (as first opened:
-its metadata's order and facets), and the front door's pages. p50 = median, p95 = nearest-rank 95th percentile of the
+province facets, `_search=复议` on reports, each canned query's HTML page with no parameters, every table and view
+the database page offers (as first opened: its metadata's order and facets), and the front door's pages. p50 = median, p95 = nearest-rank 95th percentile of the
 wall time of the whole HTTP request (one client, sequential). Queries missing the target get their
 EXPLAIN QUERY PLAN printed.
 """
@@ -651,6 +651,10 @@ def serve_and_time(args) -> dict:
         endpoints.append({"name": "reports ?_search=复议 (4 columns)", "kind": "table",
                           "path": f"/{dbname}/reports.json?_search=" + urllib.parse.quote("复议")
                           + "&_col=agency&_col=year&_col=title&_col=format", "params": []})
+        # each canned query's own page as a reader first opens it (HTML, no parameters: up to 1,000 rows rendered)
+        for name in queries:
+            endpoints.append({"name": f"query page /{dbname}/{name}", "kind": "page",
+                              "path": f"/{dbname}/{urllib.parse.quote(name)}", "params": []})
         # every table and view the database page offers, as a reader first opens it (its metadata's order and
         # facets, Datasette's count): a click from the database page must not be the slow way in
         listing = client.get(f"/{dbname}.json").json()

@@ -310,11 +310,35 @@ async def warm_up(datasette) -> None:
         logging.getLogger(__name__).exception("warming up the served database failed")
 
 
+# The canned queries' link columns hold one Markdown link each, built in their SQL from a page id:
+# `[存档原文 archived page](archived_page?page_id=…)`, `[下载原始文件 …](/source/…/file)`. They are rendered here
+# as exactly that, a link to a path on this server, and anything else in them is left to Datasette, which escapes
+# it. datasette-render-markdown rendered them before: a Markdown parse and an HTML sanitiser built per cell, 200 ms
+# of a 1,000-row query page (0.5 s at a million reports).
+LINK_COLUMNS = ("source_link", "download_link")
+_SERVER_LINK = re.compile(r"\[([^\[\]<>]{1,200})\]\(((?:/(?!/)|[A-Za-z_][\w-]*(?=[/?]|$))[\w\-./?=&~%]{0,300})\)")
+
+
+def server_link(value: str):
+    """The Markdown link `[text](path)` as an HTML link, when the path stays on this server; else None."""
+    from markupsafe import Markup, escape
+
+    m = _SERVER_LINK.fullmatch(value)
+    if m is None:
+        return None
+    return Markup(f'<a href="{escape(m.group(2))}" rel="nofollow">{escape(m.group(1))}</a>')
+
+
 @hookimpl
 def render_cell(value, column, table, database, datasette):
     """`cells` and `checks` are views (pipelines/schema.py 0014, 0015), and a view declares no foreign key: their
-    report_id links to the report's row here, as the tables' foreign keys made Datasette link it."""
-    if table in REPORT_VIEWS and column == "report_id" and isinstance(value, str):
+    report_id links to the report's row here, as the tables' foreign keys made Datasette link it. And the canned
+    queries' link columns (LINK_COLUMNS)."""
+    if not isinstance(value, str):
+        return None
+    if column in LINK_COLUMNS:
+        return server_link(value)
+    if table in REPORT_VIEWS and column == "report_id":
         from datasette.utils import tilde_encode
         from markupsafe import Markup, escape
 
@@ -330,11 +354,23 @@ def register_routes(datasette):
     return routes()
 
 
+def query_rows_html(columns, display_rows):
+    """A query page's table rows, as query.html's loop wrote them (each cell escaped unless it is already
+    Markup). Datasette's template engine is async: its loop awaited every row and cell, 40 % of a 1,000-row
+    page (0.2 s at 27 columns)."""
+    from datasette.utils import to_css_class
+    from markupsafe import Markup, escape
+
+    classes = [f'<td class="col-{escape(to_css_class(c))}">' for c in columns]
+    return Markup("\n".join("<tr>" + "".join(f"{cls}{escape(td)}</td>" for cls, td in zip(classes, row)) + "</tr>"
+                             for row in display_rows))
+
+
 @hookimpl
 def extra_template_vars(datasette):
     from pipelines.front import zh_header
 
-    return {"zh_header": zh_header, "nianbao_db": datasette.get_database().name}
+    return {"zh_header": zh_header, "nianbao_db": datasette.get_database().name, "query_rows_html": query_rows_html}
 
 
 _WIDTHS = re.compile(r"%[-+ 0#,!]*(\d*)(?:\.(\d*))?")

@@ -599,12 +599,35 @@ def test_the_two_fees_are_kept_apart():
 
 def test_nothing_from_the_data_is_rendered_as_html():
     meta = metadata()
-    # datasette-render-markdown: only the constant link columns of the canned queries, never the default pattern
+    # datasette-render-markdown (installed with datasette-dashboards) renders no column, not even its default
+    # pattern; the canned queries' link columns are nianbao's own (publish.server_link: a path on this server)
+    from pipelines.publish import LINK_COLUMNS, server_link
+
     md = meta["plugins"]["datasette-render-markdown"]
-    assert md["patterns"] == [] and set(md["columns"]) == {"source_link", "download_link"}
+    assert md["patterns"] == [] and md["columns"] == []
     for name, q in canned_queries().items():
         for col in re.findall(r"AS (\w+_link)\b", q["sql"]):
-            assert col in md["columns"], (name, col)
+            assert col in LINK_COLUMNS, (name, col)
+    assert str(server_link("[存档原文 archived page](archived_page?page_id=a5d7522c76704e57)")) == (
+        '<a href="archived_page?page_id=a5d7522c76704e57" rel="nofollow">存档原文 archived page</a>')
+    assert str(server_link("[下载原始文件 download raw bytes](/source/ab12/file)")) == (
+        '<a href="/source/ab12/file" rel="nofollow">下载原始文件 download raw bytes</a>')
+    assert str(server_link("[a&b](/q?x=1&y=2)")) == '<a href="/q?x=1&amp;y=2" rel="nofollow">a&amp;b</a>'
+    # anything else is not a link (Datasette then shows it escaped): other schemes and hosts, markup, quotes
+    for hostile in ("[x](javascript:alert(1))", "[x](//evil.example/a)", "[x](http://evil.example)",
+                    "[<b>x</b>](/a)", '[x](/a" onmouseover="y)', "[x](/a) and more", "[x](data:text/html,1)",
+                    "x"):
+        assert server_link(hostile) is None, hostile
+    # a query page's rows are written in one call (query_rows_html): text escaped, a rendered cell kept
+    from markupsafe import Markup
+
+    from pipelines.publish import query_rows_html
+
+    assert str(query_rows_html(["agency", "source_link"], [["<script>x</script>", server_link("[a](/b)")],
+                                                         [7, Markup("&nbsp;")]])) == (
+        '<tr><td class="col-agency">&lt;script&gt;x&lt;/script&gt;</td>'
+        '<td class="col-source_link"><a href="/b" rel="nofollow">a</a></td></tr>\n'
+        '<tr><td class="col-agency">7</td><td class="col-source_link">&nbsp;</td></tr>')
     # datasette-dashboards' table/metric/map charts write cells with innerHTML: Vega-Lite (SVG text) only
     for slug, chart in meta["plugins"]["datasette-dashboards"]["overview"]["charts"].items():
         assert chart["library"] in ("vega-lite", "markdown"), slug
