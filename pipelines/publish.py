@@ -366,11 +366,22 @@ def query_rows_html(columns, display_rows):
                              for row in display_rows))
 
 
+def table_rows_html(display_rows):
+    """A table page's rows, as _table.html's loop wrote them (the same reason as query_rows_html)."""
+    from datasette.utils import to_css_class
+    from markupsafe import Markup, escape
+
+    return Markup("\n".join(
+        "<tr>" + "".join(f'<td class="col-{escape(to_css_class(c["column"]))} type-{escape(c["value_type"])}">'
+                         f'{escape(c["value"])}</td>' for c in row) + "</tr>" for row in display_rows))
+
+
 @hookimpl
 def extra_template_vars(datasette):
     from pipelines.front import zh_header
 
-    return {"zh_header": zh_header, "nianbao_db": datasette.get_database().name, "query_rows_html": query_rows_html}
+    return {"zh_header": zh_header, "nianbao_db": datasette.get_database().name, "query_rows_html": query_rows_html,
+            "table_rows_html": table_rows_html}
 
 
 _WIDTHS = re.compile(r"%[-+ 0#,!]*(\d*)(?:\.(\d*))?")

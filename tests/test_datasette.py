@@ -628,6 +628,11 @@ def test_nothing_from_the_data_is_rendered_as_html():
         '<tr><td class="col-agency">&lt;script&gt;x&lt;/script&gt;</td>'
         '<td class="col-source_link"><a href="/b" rel="nofollow">a</a></td></tr>\n'
         '<tr><td class="col-agency">7</td><td class="col-source_link">&nbsp;</td></tr>')
+    from pipelines.publish import table_rows_html
+
+    assert str(table_rows_html([[{"column": "title", "value": "<b>x</b>", "value_type": "str"},
+                                 {"column": "year", "value": 2024, "value_type": "int"}]])) == (
+        '<tr><td class="col-title type-str">&lt;b&gt;x&lt;/b&gt;</td><td class="col-year type-int">2024</td></tr>')
     # datasette-dashboards' table/metric/map charts write cells with innerHTML: Vega-Lite (SVG text) only
     for slug, chart in meta["plugins"]["datasette-dashboards"]["overview"]["charts"].items():
         assert chart["library"] in ("vega-lite", "markdown"), slug
